@@ -1,0 +1,195 @@
+import { isFloatDtype } from '../../shared/dtypes'
+import type { LoraTerm, TensorPlan, TensorRef } from '../../shared/plan'
+import { decodeToF32, encodeFromF32, roundThrough } from '../dtype/convert'
+import { CancelledError, GraftError } from '../errors'
+import { FileIo } from './file-io'
+import { addInto, rowDelta } from './kernels'
+
+/** One unit of work: rows [rowStart, rowEnd) of one output tensor. */
+export interface ChunkTask {
+  tensor: TensorPlan
+  rowStart: number
+  rowEnd: number
+  /** Absolute path of the output shard file (already created at full size). */
+  outFile: string
+  /** Resolved row statistics by id, as f32 values already rounded to the output dtype. */
+  stats: Record<number, Float32Array>
+}
+
+export interface ChunkContext {
+  io: FileIo
+  /** Cooperative cancel flag: non-zero means stop. */
+  cancel?: Int32Array
+  /** Adds bytes written to the shared progress counter. */
+  onBytes?: (n: number) => void
+}
+
+export function rowGeometry(shape: number[]): { rows: number; rowElems: number } {
+  if (shape.length === 0) return { rows: 1, rowElems: 1 }
+  return { rows: shape[0], rowElems: shape.slice(1).reduce((a, b) => a * b, 1) }
+}
+
+function checkCancel(ctx: ChunkContext): void {
+  if (ctx.cancel && Atomics.load(ctx.cancel, 0) !== 0) throw new CancelledError()
+}
+
+function readRowsF32(io: FileIo, ref: TensorRef, r0: number, r1: number): Float32Array {
+  const { rowElems } = rowGeometry(ref.shape)
+  const bpe = ref.byteLength / Math.max(1, ref.shape.reduce((a, b) => a * b, 1))
+  const out = new Float32Array((r1 - r0) * rowElems)
+  if (r1 <= r0) return out
+  const bytes = io.read(ref.file, ref.offset + r0 * rowElems * bpe, (r1 - r0) * rowElems * bpe)
+  decodeToF32(ref.dtype, bytes, out)
+  return out
+}
+
+/** Whole-tensor f32 read of a small tensor (LoRA factors, magnitudes, biases). */
+function readFactor(io: FileIo, ref: TensorRef): Float32Array {
+  return readRowsF32(io, ref, 0, rowGeometry(ref.shape).rows)
+}
+
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length)
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j]
+  return t
+}
+
+/**
+ * Adds one LoRA term to rows [r0, r1) held in `vals` (f32, row-major).
+ * Linear: W[o,:] += s·Σ_k B[o,k]·A[k,:]. Conv1D (W is (in,out)): W[i,:] += s·Σ_k A[k,i]·Bᵀ[k,:].
+ * Embedding: W[v,:] += s·Σ_k A[k,v]·Bᵀ[k,:]. Sequential k accumulation in f32, as PEFT's CPU path.
+ */
+function applyLora(io: FileIo, term: LoraTerm, vals: Float32Array, r0: number, r1: number, width: number, outDtype: TensorPlan['dtype'], skipFinalRound: boolean): void {
+  const A = readFactor(io, term.a)
+  const B = readFactor(io, term.b)
+  const r = term.rank
+  const coef = new Float32Array(r)
+  const delta = new Float32Array(width)
+  let M: Float32Array
+  if (term.kind === 'linear') {
+    M = A // (r, in)
+  } else {
+    M = transpose(B, term.b.shape[0], r) // (r, out|dim)
+  }
+  const aCols = term.a.shape[1]
+  for (let row = r0; row < r1; row++) {
+    if (term.kind === 'linear') {
+      for (let k = 0; k < r; k++) coef[k] = B[row * r + k]
+    } else {
+      for (let k = 0; k < r; k++) coef[k] = A[k * aCols + row]
+    }
+    rowDelta(coef, M, width, term.scaling, delta)
+    if (term.rounding === 'double') roundThrough(outDtype, delta)
+    const w = vals.subarray((row - r0) * width, (row - r0 + 1) * width)
+    addInto(w, delta)
+  }
+  if (!skipFinalRound) roundThrough(outDtype, vals)
+}
+
+/** Executes one chunk: builds the output rows in f32 (or copies bytes) and writes them in place. */
+export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
+  const t = task.tensor
+  const { rowStart: r0, rowEnd: r1 } = task
+  const { rowElems } = rowGeometry(t.shape)
+  const outBpe = t.byteLength / Math.max(1, t.shape.reduce((a, b) => a * b, 1))
+  const outOffset = t.offset + r0 * rowElems * outBpe
+  checkCancel(ctx)
+  const pureCopy = t.source && t.source.dtype === t.dtype && !t.newRows && !t.lora?.length && !t.dora && !t.setRows?.length && !t.biasTerms?.length
+  if (pureCopy || (t.source && !isFloatDtype(t.dtype))) {
+    const src = t.source!
+    if (src.dtype !== t.dtype) throw new GraftError('DTYPE_MISMATCH', `Cannot convert tensor "${t.name}" from ${src.dtype} to ${t.dtype}.`, { tensor: t.name })
+    // Byte copy in bounded slices.
+    const total = (r1 - r0) * rowElems * outBpe
+    const srcOffset = src.offset + r0 * rowElems * outBpe
+    const SLICE = 8 << 20
+    const buf = new Uint8Array(Math.min(SLICE, Math.max(1, total)))
+    for (let done = 0; done < total; done += SLICE) {
+      checkCancel(ctx)
+      const n = Math.min(SLICE, total - done)
+      const view = buf.subarray(0, n)
+      ctx.io.read(src.file, srcOffset + done, n, view)
+      ctx.io.write(task.outFile, outOffset + done, view)
+      ctx.onBytes?.(n)
+    }
+    return
+  }
+  const vals = new Float32Array((r1 - r0) * rowElems)
+  // 1. Leading rows from the source, cast to the output dtype first (as loading into D does).
+  const srcRows = t.source ? rowGeometry(t.source.shape).rows : 0
+  const fromSrcEnd = Math.min(r1, srcRows)
+  if (t.source && fromSrcEnd > r0) {
+    const v = readRowsF32(ctx.io, t.source, r0, fromSrcEnd)
+    if (t.source.dtype !== t.dtype) roundThrough(t.dtype, v)
+    vals.set(v, 0)
+  }
+  // 2. New rows from a statistic.
+  if (t.newRows) {
+    const init = t.newRows.init
+    let vec: Float32Array | null = null
+    if ('stat' in init) {
+      vec = Float32Array.from(task.stats[init.stat])
+      roundThrough(t.dtype, vec)
+    }
+    for (let row = Math.max(r0, t.newRows.from); row < r1; row++) {
+      if (vec) vals.set(vec, (row - r0) * rowElems)
+    }
+  }
+  // 3. Whole-row replacements.
+  for (const sr of t.setRows ?? []) {
+    for (let i = 0; i < sr.rows.length; i++) {
+      const row = sr.rows[i]
+      if (row < r0 || row >= r1) continue
+      let v: Float32Array
+      if ('tensor' in sr.from) {
+        v = readRowsF32(ctx.io, sr.from.tensor, i, i + 1)
+        roundThrough(t.dtype, v)
+      } else {
+        v = Float32Array.from(task.stats[sr.from.stat])
+        roundThrough(t.dtype, v)
+      }
+      vals.set(v, (row - r0) * rowElems)
+    }
+  }
+  checkCancel(ctx)
+  // 4. LoRA terms, each rounded to the output dtype as PEFT stores W between adapters.
+  const terms = t.lora ?? []
+  terms.forEach((term, i) => {
+    applyLora(ctx.io, term, vals, r0, r1, rowElems, t.dtype, !!t.dora && i === terms.length - 1)
+    checkCancel(ctx)
+  })
+  // 5. DoRA rescale: W' = round(m / ‖W + Δ‖ · (W + Δ)).
+  if (t.dora) {
+    const m = readFactor(ctx.io, t.dora.magnitude)
+    const rows = r1 - r0
+    const norms = new Float64Array(t.dora.normAxis === 'row' ? rows : rowElems)
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < rowElems; j++) {
+        const x = vals[i * rowElems + j]
+        norms[t.dora.normAxis === 'row' ? i : j] += x * x
+      }
+    }
+    const factor = new Float32Array(norms.length)
+    for (let k = 0; k < norms.length; k++) {
+      const mk = m[t.dora.normAxis === 'row' ? r0 + k : k]
+      factor[k] = Math.fround(mk / Math.fround(Math.sqrt(norms[k])))
+    }
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < rowElems; j++) {
+        const f = factor[t.dora.normAxis === 'row' ? i : j]
+        vals[i * rowElems + j] = Math.fround(f * vals[i * rowElems + j])
+      }
+    }
+    roundThrough(t.dtype, vals)
+  }
+  // 6. Bias terms: b += s · lora_B.bias (1-D tensors).
+  for (const bt of t.biasTerms ?? []) {
+    const lb = readFactor(ctx.io, bt.bias)
+    const s32 = Math.fround(bt.scaling)
+    for (let row = r0; row < r1; row++) vals[row - r0] = Math.fround(vals[row - r0] + Math.fround(lb[row] * s32))
+    roundThrough(t.dtype, vals)
+  }
+  const out = new Uint8Array(vals.length * outBpe)
+  encodeFromF32(t.dtype, vals, out)
+  ctx.io.write(task.outFile, outOffset, out)
+  ctx.onBytes?.(out.length)
+}

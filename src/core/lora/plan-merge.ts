@@ -1,0 +1,398 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isFloatDtype, type Dtype } from '../../shared/dtypes'
+import type { FileEdit, LoraTerm, Plan, PlanNote, TensorRef } from '../../shared/plan'
+import { GraftError } from '../errors'
+import { getPath, readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
+import { finishPlan, type TensorDraft } from '../plan/finish-plan'
+import { matchPattern, readAdapter, TOKENIZER_FILES, type Adapter } from './read-adapter'
+import { provenanceFiles } from '../plan/provenance'
+
+export interface MergeRequest {
+  base: string
+  adapters: { dir: string; weight?: number }[]
+  out: string
+  /** Output dtype for float tensors; 'keep' keeps each base tensor's dtype. */
+  dtype?: Dtype | 'keep'
+  /** Shard by size; 0 or absent shards like the base. */
+  maxShardBytes?: number
+}
+
+/** Architectures whose attention/MLP weights are transformers Conv1D, stored (in, out). */
+const CONV1D_MODEL_TYPES = new Set(['gpt2', 'openai-gpt', 'imagegpt', 'decision_transformer'])
+
+const LORA_SUFFIXES = ['.lora_A.weight', '.lora_B.weight', '.lora_B.bias', '.lora_embedding_A', '.lora_embedding_B', '.lora_magnitude_vector'] as const
+type LoraSuffix = (typeof LORA_SUFFIXES)[number]
+
+/** Files never copied from the base or adapter into a merged output. */
+const WEIGHT_FILE = /(\.safetensors|\.bin|\.pt|\.pth|\.ckpt|\.gguf|\.h5|\.msgpack|\.onnx|safetensors\.index\.json|bin\.index\.json)$/
+
+/** Alternative spellings of a tensor name across layouts (LLaVA v4/v5, AutoModel vs *ForCausalLM). */
+export function nameCandidates(name: string): string[] {
+  const c = [name]
+  const swap = (from: string, to: string) => {
+    if (name.startsWith(from)) c.push(to + name.slice(from.length))
+  }
+  swap('model.language_model.', 'language_model.model.')
+  swap('language_model.model.', 'model.language_model.')
+  swap('lm_head.', 'language_model.lm_head.')
+  swap('language_model.lm_head.', 'lm_head.')
+  swap('model.vision_tower.', 'vision_tower.')
+  swap('vision_tower.', 'model.vision_tower.')
+  swap('model.multi_modal_projector.', 'multi_modal_projector.')
+  swap('multi_modal_projector.', 'model.multi_modal_projector.')
+  if (name.startsWith('model.')) c.push(name.slice(6))
+  else c.push('model.' + name)
+  return c
+}
+
+interface Ctx {
+  info: ModelInfo
+  drafts: Map<string, TensorDraft>
+  /** Tied models without a head tensor get a virtual head that is written only if untied. */
+  virtualHead: string | null
+  decisions: PlanNote[]
+  warnings: PlanNote[]
+  outDtype: (d: Dtype) => Dtype
+  /** The resized base embedding saved by the adapter, which a tied head shares. */
+  resizedOriginal: TensorRef | null
+  embedTouched: Set<string>
+  headTouched: Set<string>
+  lastGroup: number
+  /** Adapter modules that match no base tensor, reported together. */
+  unmatched: string[]
+}
+
+function resolve(ctx: Ctx, name: string): string | null {
+  for (const c of nameCandidates(name)) if (ctx.drafts.has(c)) return c
+  return null
+}
+
+function shapeStr(s: number[]): string {
+  return `[${s.join(', ')}]`
+}
+
+function touch(ctx: Ctx, target: string, what: string): void {
+  if (target === ctx.info.embedName) ctx.embedTouched.add(what)
+  if (target === ctx.virtualHead || target === ctx.info.headName) ctx.headTouched.add(what)
+}
+
+/** Applies one adapter's full tensors (modules_to_save, saved embeddings, biases): they replace base tensors first. */
+function applyFullTensors(ctx: Ctx, ad: Adapter, ai: number): void {
+  const keys = [...ad.tensors.keys()].filter((k) => !LORA_SUFFIXES.some((s) => k.endsWith(s)) && !k.endsWith('trainable_tokens_delta'))
+  const plain = new Set(keys.filter((k) => !/\.(modules_to_save|original_module)\./.test(k)))
+  for (const key of keys) {
+    const ref = ad.tensors.get(key)!
+    if (key.includes('.modules_to_save.')) continue // PEFT's loader ignores these keys
+    const isOriginal = key.includes('.original_module.')
+    const stripped = key.replace(/\.(base_layer|token_adapter|original_module)\./g, '.')
+    const isBaseLayer = /\.(base_layer|original_module)\./.test(key)
+    if (isOriginal && plain.has(stripped)) {
+      // The untouched original next to a trained copy: only a tied head may need it (resized vocab).
+      if (resolve(ctx, stripped) === ctx.info.embedName) ctx.resizedOriginal = ref
+      continue
+    }
+    const target = resolve(ctx, stripped)
+    if (!target) {
+      // A module not present in the base (e.g. score.weight for sequence classification): add it.
+      if (!isFloatDtype(ref.dtype)) throw new GraftError('ADAPTER_MISMATCH', `Adapter tensor "${key}" has no counterpart in the base and dtype ${ref.dtype}.`, { file: ad.dir, tensor: key })
+      const d = ctx.outDtype(ctx.info.dtype as Dtype)
+      ctx.drafts.set(stripped, { name: stripped, dtype: d, shape: ref.shape, source: ref, sourceRole: 'adapter', group: ctx.lastGroup, note: `new tensor from ${ad.dir} (not in the base)` })
+      ctx.decisions.push({ code: 'ADDED_TENSOR', message: `${stripped} is not in the base; it is added from the adapter (modules_to_save).` })
+      continue
+    }
+    const draft = ctx.drafts.get(target)!
+    const isVocab = target === ctx.info.embedName || target === ctx.virtualHead || target === ctx.info.headName
+    if (shapeStr(ref.shape) !== shapeStr(draft.shape)) {
+      const sameTrailing = ref.shape.length === draft.shape.length && ref.shape.slice(1).join() === draft.shape.slice(1).join()
+      if (!(isVocab && sameTrailing))
+        throw new GraftError('SHAPE_MISMATCH', `Adapter tensor "${key}" has shape ${shapeStr(ref.shape)} but base tensor "${target}" has ${shapeStr(draft.shape)}.`, {
+          file: ad.dir,
+          tensor: key,
+          hint: 'This adapter was trained on a different base model; choose the base it names in adapter_config.json.',
+        })
+    }
+    if (isBaseLayer && target === ctx.info.embedName) ctx.resizedOriginal = ref
+    if (!isFloatDtype(draft.dtype) && ref.dtype !== draft.dtype)
+      throw new GraftError('DTYPE_MISMATCH', `Adapter tensor "${key}" is ${ref.dtype} but "${target}" is ${draft.dtype}.`, { file: ad.dir, tensor: key })
+    draft.source = ref
+    draft.sourceRole = 'adapter'
+    draft.shape = [...ref.shape]
+    draft.note = `replace from ${key} (${isBaseLayer ? 'saved base layer' : 'modules_to_save / saved tensor'})`
+    touch(ctx, target, isBaseLayer ? 'saved-base-layer' : 'replace')
+  }
+}
+
+function applyLoraModules(ctx: Ctx, ad: Adapter, ai: number, weight: number): void {
+  const modules = new Map<string, Partial<Record<LoraSuffix, TensorRef>>>()
+  for (const [k, ref] of ad.tensors) {
+    const suf = LORA_SUFFIXES.find((s) => k.endsWith(s))
+    if (!suf) continue
+    const path = k.slice(0, -suf.length)
+    if (!modules.has(path)) modules.set(path, {})
+    modules.get(path)![suf] = ref
+  }
+  const cfg = ad.config
+  for (const [path, parts] of modules) {
+    const target = resolve(ctx, path + '.weight')
+    if (!target) {
+      ctx.unmatched.push(`${path} (in ${ad.dir})`)
+      continue
+    }
+    const draft = ctx.drafts.get(target)!
+    const isEmb = !!parts['.lora_embedding_A'] || !!parts['.lora_embedding_B']
+    const a = isEmb ? parts['.lora_embedding_A'] : parts['.lora_A.weight']
+    const b = isEmb ? parts['.lora_embedding_B'] : parts['.lora_B.weight']
+    if (!a || !b) {
+      const initFalse = cfg.initLoraWeights === false
+      if (initFalse) throw new GraftError('UNSUPPORTED_ADAPTER', `Module ${path} has only one LoRA factor saved and init_lora_weights is false, so PEFT would use random values for the other.`, { file: ad.dir, tensor: path })
+      ctx.warnings.push({ code: 'MISSING_LORA_FACTOR', message: `Module ${path} lacks ${a ? 'lora_B' : 'lora_A'}; PEFT initialises it to zero, so the delta is zero and the module is left unchanged.` })
+      continue
+    }
+    if (a.shape.length !== 2 || b.shape.length !== 2) {
+      throw new GraftError('UNSUPPORTED_ADAPTER', `Module ${path} has ${a.shape.length}-D LoRA factors (a convolution); Graft merges Linear, Conv1D and Embedding LoRA only.`, { file: ad.dir, tensor: path })
+    }
+    if (!isFloatDtype(a.dtype) || !isFloatDtype(b.dtype) || !isFloatDtype(draft.dtype))
+      throw new GraftError('DTYPE_MISMATCH', `Module ${path}: LoRA factors (${a.dtype}, ${b.dtype}) or base (${draft.dtype}) are not float tensors.`, { file: ad.dir, tensor: path })
+    const r = a.shape[0]
+    if (b.shape[1] !== r) throw new GraftError('SHAPE_MISMATCH', `Module ${path}: lora_A has rank ${r} but lora_B has ${b.shape[1]} columns.`, { file: ad.dir, tensor: path })
+    const W = draft.shape
+    let kind: LoraTerm['kind']
+    if (isEmb) {
+      kind = 'embedding'
+      if (W.length !== 2 || a.shape[1] !== W[0] || b.shape[0] !== W[1])
+        throw new GraftError('SHAPE_MISMATCH', `Embedding LoRA ${path}: A ${shapeStr(a.shape)} and B ${shapeStr(b.shape)} do not fit the base ${shapeStr(W)}.`, {
+          file: ad.dir,
+          tensor: path,
+          hint: a.shape[1] > W[0] ? 'The vocabulary was resized in training but the adapter did not save the resized embedding; resize the base the same way first.' : undefined,
+        })
+    } else {
+      const fitsLinear = W.length === 2 && b.shape[0] === W[0] && a.shape[1] === W[1]
+      const fitsConv1d = W.length === 2 && b.shape[0] === W[1] && a.shape[1] === W[0]
+      const conv1dModel = CONV1D_MODEL_TYPES.has(ctx.info.modelType ?? '') && !/lm_head|score|classifier/.test(path)
+      if (conv1dModel && fitsConv1d) kind = 'conv1d'
+      else if (fitsLinear) kind = 'linear'
+      else if (fitsConv1d) kind = 'conv1d'
+      else
+        throw new GraftError('SHAPE_MISMATCH', `LoRA ${path}: A ${shapeStr(a.shape)} and B ${shapeStr(b.shape)} do not fit the base weight ${shapeStr(W)}.`, {
+          file: ad.dir,
+          tensor: path,
+          hint: 'The adapter was trained on a model of another size; choose the base it names in adapter_config.json.',
+        })
+      if (kind === 'conv1d' && !cfg.fanInFanOut) ctx.warnings.push({ code: 'FAN_IN_FAN_OUT', message: `${path} is a Conv1D layer; merged with the transposed delta as PEFT does (fan_in_fan_out is decided by layer type).` })
+    }
+    const alpha = matchPattern(cfg.alphaPattern, path) ?? cfg.loraAlpha
+    const scaling = (cfg.useRslora ? alpha / Math.sqrt(r) : alpha / r) * weight
+    const term: LoraTerm = { adapter: ai, kind, a, b, rank: r, alpha, scaling, rounding: kind === 'embedding' ? 'double' : 'single' }
+    if (draft.dora) throw new GraftError('UNSUPPORTED_ADAPTER', `${target} already has a DoRA rescale from another adapter; DoRA adapters cannot be stacked in one merge.`, { tensor: target })
+    draft.lora = [...(draft.lora ?? []), term]
+    touch(ctx, target, 'lora')
+    if (parts['.lora_magnitude_vector']) {
+      const m = parts['.lora_magnitude_vector']
+      const n = m.shape.reduce((x, y) => x * y, 1)
+      const normAxis = kind === 'linear' ? 'row' : 'column'
+      const expected = kind === 'linear' ? W[0] : W[1]
+      if (n !== expected) throw new GraftError('SHAPE_MISMATCH', `DoRA magnitude of ${path} has ${n} values, expected ${expected}.`, { file: ad.dir, tensor: path })
+      draft.dora = { adapter: ai, magnitude: m, normAxis }
+    }
+    if (parts['.lora_B.bias']) {
+      const biasName = resolve(ctx, path + '.bias')
+      if (!biasName) throw new GraftError('ADAPTER_MISMATCH', `Adapter has lora_B.bias for ${path}, but the base layer has no bias to merge it into.`, { file: ad.dir, tensor: path })
+      const bd = ctx.drafts.get(biasName)!
+      bd.biasTerms = [...(bd.biasTerms ?? []), { adapter: ai, bias: parts['.lora_B.bias'], scaling }]
+    }
+  }
+  // Stacking DoRA with more LoRA after it would change the norm; refuse rather than guess.
+  for (const d of ctx.drafts.values()) {
+    if (d.dora && d.lora && d.lora[d.lora.length - 1].adapter !== d.dora.adapter)
+      throw new GraftError('UNSUPPORTED_ADAPTER', `${d.name}: a DoRA adapter cannot be combined with another adapter on the same layer.`, { tensor: d.name })
+  }
+}
+
+function applyTrainableTokens(ctx: Ctx, ad: Adapter): void {
+  for (const [k, ref] of ad.tensors) {
+    if (!k.endsWith('trainable_tokens_delta')) continue
+    const modPath = k.slice(0, -'.trainable_tokens_delta'.length).replace(/\.token_adapter$/, '')
+    const target = resolve(ctx, modPath + '.weight')
+    if (!target) throw new GraftError('ADAPTER_MISMATCH', `Trainable tokens for ${modPath} match no base tensor.`, { file: ad.dir, tensor: k })
+    const isEmbed = target === ctx.info.embedName
+    const entry =
+      ad.config.trainableTokens.find((t) => t.module !== null && (modPath === t.module || modPath.endsWith('.' + t.module))) ??
+      (isEmbed ? ad.config.trainableTokens.find((t) => t.module === null || /embed_tokens|wte/.test(t.module)) : undefined)
+    if (!entry) throw new GraftError('UNSUPPORTED_ADAPTER', `The adapter saved trainable tokens for ${modPath}, but adapter_config.json does not list their indices.`, { file: ad.dir, tensor: k })
+    if (ref.shape[0] !== entry.indices.length) throw new GraftError('SHAPE_MISMATCH', `${k} has ${ref.shape[0]} rows but trainable_token_indices lists ${entry.indices.length}.`, { file: ad.dir, tensor: k })
+    const draft = ctx.drafts.get(target)!
+    for (const i of entry.indices) if (i >= draft.shape[0]) throw new GraftError('SHAPE_MISMATCH', `Trainable token index ${i} is outside ${target} (${draft.shape[0]} rows).`, { file: ad.dir, tensor: k })
+    draft.setRows = [...(draft.setRows ?? []), { rows: entry.indices, from: { tensor: ref } }]
+    touch(ctx, target, entry.module === null ? 'tokens-list' : 'tokens')
+  }
+}
+
+function sameRecipe(a: TensorDraft, b: TensorDraft): boolean {
+  return JSON.stringify([a.source, a.lora, a.setRows, a.dora]) === JSON.stringify([b.source, b.lora, b.setRows, b.dora])
+}
+
+/**
+ * Plans a merge of one or more LoRA adapters into a base model, from headers and configs only.
+ * Full tensors from adapters replace base tensors first; then LoRA terms are added per adapter in
+ * order (each with its weight); trainable-token rows are set; tied embeddings are untied when the
+ * merged input embedding and output head would differ.
+ */
+export async function planMerge(req: MergeRequest): Promise<Plan> {
+  const info = await readModelInfo(req.base)
+  if (info.quantized)
+    throw new GraftError('UNSUPPORTED_MODEL', `${req.base} is a quantized model (config.json has quantization_config).`, {
+      file: req.base,
+      hint: 'Merge into the unquantized original model instead; merging into quantized weights is lossy.',
+    })
+  if (req.adapters.length === 0) throw new GraftError('BAD_REQUEST', 'No adapter was given.', { hint: 'Pass at least one --adapter DIR.' })
+  const adapters = await Promise.all(req.adapters.map((a) => readAdapter(a.dir)))
+  const dtypeChoice = req.dtype ?? 'keep'
+  const outDtype = (d: Dtype): Dtype => (dtypeChoice !== 'keep' && isFloatDtype(d) ? dtypeChoice : d)
+  const drafts = new Map<string, TensorDraft>()
+  const fileIndex = new Map(info.checkpoint.files.map((f, i) => [f, i]))
+  for (const [name, ref] of info.checkpoint.tensors) {
+    drafts.set(name, { name, dtype: outDtype(ref.dtype), shape: [...ref.shape], source: ref, sourceRole: 'base', group: fileIndex.get(ref.file) ?? 0 })
+  }
+  const ctx: Ctx = {
+    info,
+    drafts,
+    virtualHead: null,
+    decisions: [],
+    warnings: [],
+    outDtype,
+    resizedOriginal: null,
+    embedTouched: new Set(),
+    headTouched: new Set(),
+    lastGroup: Math.max(0, info.checkpoint.files.length - 1),
+    unmatched: [],
+  }
+  if (info.tied && !info.headName && info.embedName) {
+    const e = drafts.get(info.embedName)!
+    ctx.virtualHead = info.headWriteName!
+    drafts.set(ctx.virtualHead, { ...e, name: ctx.virtualHead, shape: [...e.shape], note: 'tied head (virtual until untied)' })
+  }
+  adapters.forEach((ad, i) => applyFullTensors(ctx, ad, i))
+  adapters.forEach((ad, i) => applyLoraModules(ctx, ad, i, req.adapters[i].weight ?? 1))
+  adapters.forEach((ad) => applyTrainableTokens(ctx, ad))
+  if (ctx.unmatched.length > 0) {
+    const shown = ctx.unmatched.slice(0, 8).join(', ')
+    throw new GraftError('ADAPTER_MISMATCH', `${ctx.unmatched.length} adapter module(s) match no tensor of ${info.dir}: ${shown}${ctx.unmatched.length > 8 ? ', …' : ''}.`, {
+      file: info.dir,
+      hint: 'The adapter was trained on another architecture or key layout; check base_model_name_or_path in adapter_config.json.',
+    })
+  }
+
+  // Tied embeddings: keep tied only when the merged embedding and head are the same function.
+  let untie = false
+  const configEdits: JsonObject = {}
+  if (info.tied && info.embedName) {
+    const embed = drafts.get(info.embedName)!
+    const headName = ctx.virtualHead ?? info.headName!
+    const head = drafts.get(headName)!
+    const ensure = adapters.some((a) => a.config.ensureWeightTying)
+    const tokensOnlyList = [...ctx.embedTouched].every((w) => w === 'tokens-list') && ctx.headTouched.size === 0
+    if (ctx.embedTouched.size === 0 && ctx.headTouched.size === 0) {
+      ctx.decisions.push({ code: 'TIED_KEPT', message: 'The base ties its input embedding and output head, and no adapter changes either, so the output stays tied.' })
+    } else if (ensure || tokensOnlyList) {
+      // The head follows the embedding (PEFT's ensure_weight_tying, or trainable tokens in list form).
+      Object.assign(head, { ...embed, name: headName, group: head.group })
+      ctx.decisions.push({
+        code: 'TIED_KEPT',
+        message: ensure
+          ? 'The adapter was trained with ensure_weight_tying, so the embedding and head stay one tensor; the head follows the merged embedding (its LoRA copy is the same delta and is added once).'
+          : 'Trainable tokens change rows of the shared embedding, which the tied head follows; the output stays tied.',
+      })
+    } else if (!sameRecipe(embed, head)) {
+      untie = true
+      if (ctx.virtualHead && ctx.resizedOriginal && head.sourceRole === 'base') {
+        head.source = ctx.resizedOriginal
+        head.sourceRole = 'adapter'
+        head.shape = [...ctx.resizedOriginal.shape]
+        head.note = 'tied head: the resized base embedding saved with the adapter'
+      }
+      const what = [...new Set([...ctx.embedTouched].map((w) => `embedding: ${w}`).concat([...ctx.headTouched].map((w) => `head: ${w}`)))].join(', ')
+      ctx.decisions.push({
+        code: 'UNTIED',
+        message: `The base ties ${info.embedName} and the output head, but the adapter changes them differently (${what}). Merging both into one shared tensor would change what the model computes (the "merged model speaks gibberish" bug), so Graft writes ${headName} explicitly and sets tie_word_embeddings=false.`,
+      })
+    }
+    if (!untie && ctx.virtualHead) drafts.delete(ctx.virtualHead)
+    if (untie) {
+      configEdits.tie_word_embeddings = false
+      const h = drafts.get(headName)!
+      h.note = h.note ?? 'untied head'
+    }
+  }
+  // Vocabulary: the embedding and head must agree; config.vocab_size follows the rows.
+  const embedRows = info.embedName ? drafts.get(info.embedName)!.shape[0] : null
+  const headName = info.headName ?? (untie ? ctx.virtualHead : null)
+  const headRows = headName && drafts.has(headName) ? drafts.get(headName)!.shape[0] : null
+  if (embedRows !== null && headRows !== null && embedRows !== headRows) {
+    throw new GraftError('SHAPE_MISMATCH', `After merging, ${info.embedName} has ${embedRows} rows but ${headName} has ${headRows}.`, {
+      hint:
+        embedRows > headRows
+          ? `The adapter grew the vocabulary of the embedding only; the head's ${embedRows - headRows} new rows were initialised randomly in training and were not saved, so the merge cannot be reproduced. Save the adapter with the head in modules_to_save (or save_embedding_layers=True).`
+          : 'The adapter grew the head only; resize the embedding first.',
+    })
+  }
+  if (embedRows !== null && info.vocabSize !== null && embedRows !== info.vocabSize) {
+    configEdits.vocab_size = embedRows
+    ctx.decisions.push({
+      code: 'VOCAB_RESIZED',
+      message: `The adapter carries embeddings with ${embedRows} rows; the base has ${info.vocabSize}. The output uses ${embedRows} rows and config ${info.vocabConfigPath.join('.')}=${embedRows}, as resize_token_embeddings before loading the adapter would.`,
+    })
+  }
+  const config = structuredClone(info.config)
+  const text = config.text_config && typeof config.text_config === 'object' ? (config.text_config as JsonObject) : null
+  if (configEdits.tie_word_embeddings === false) {
+    config.tie_word_embeddings = false
+    if (text && 'tie_word_embeddings' in text) text.tie_word_embeddings = false
+  }
+  if (typeof configEdits.vocab_size === 'number') {
+    const holder = info.vocabConfigPath.length === 2 ? text! : config
+    holder.vocab_size = configEdits.vocab_size
+    if (text && info.vocabConfigPath.length === 1 && typeof text.vocab_size === 'number') text.vocab_size = configEdits.vocab_size
+  }
+  if (dtypeChoice !== 'keep') {
+    const name = dtypeChoice === 'BF16' ? 'bfloat16' : dtypeChoice === 'F16' ? 'float16' : 'float32'
+    if ('torch_dtype' in config) config.torch_dtype = name
+    if ('dtype' in config || !('torch_dtype' in config)) config.dtype = name
+  }
+  // Files: config.json (edited), other base files, the adapter's tokenizer if it has one.
+  const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: JSON.stringify(config, null, 2) + '\n', reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
+  const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
+  const baseEntries = await readdir(info.dir, { withFileTypes: true })
+  for (const e of baseEntries) {
+    if (!e.isFile() && !e.isSymbolicLink()) continue
+    if (e.name === 'config.json' || e.name.startsWith('.') || WEIGHT_FILE.test(e.name) || e.name === 'README.md') continue
+    if (tokenizerFrom && TOKENIZER_FILES.includes(e.name)) continue
+    files.push({ kind: 'copy', from: join(info.dir, e.name), path: e.name, reason: 'copied from the base' })
+  }
+  if (tokenizerFrom) {
+    for (const f of tokenizerFrom.tokenizerFiles) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })
+    ctx.decisions.push({ code: 'TOKENIZER_FROM_ADAPTER', message: `Tokenizer files come from the adapter ${tokenizerFrom.dir}, which carries its own (${tokenizerFrom.tokenizerFiles.join(', ')}).` })
+  }
+  for (const d of drafts.values()) {
+    if (d.source && d.source.dtype !== d.dtype && !isFloatDtype(d.source.dtype)) throw new GraftError('DTYPE_MISMATCH', `Cannot convert ${d.name} from ${d.source.dtype} to ${d.dtype}.`, { tensor: d.name })
+  }
+  const inputs: Plan['inputs'] = [{ role: 'base', path: info.dir }, ...req.adapters.map((a) => ({ role: 'adapter' as const, path: a.dir, weight: a.weight ?? 1 }))]
+  const plan = finishPlan({
+    operation: 'merge',
+    title: `Merge ${adapters.length} adapter${adapters.length > 1 ? 's' : ''} into ${info.dir}`,
+    inputs,
+    outDir: req.out,
+    dtype: dtypeChoice,
+    maxShardBytes: req.maxShardBytes,
+    metadata: { format: 'pt' },
+    drafts: [...drafts.values()],
+    stats: [],
+    files,
+    decisions: ctx.decisions,
+    warnings: ctx.warnings,
+  })
+  plan.files.push(...(await provenanceFiles({ plan, adapters: adapters.map((a) => ({ dir: a.dir, config: a.config.raw })), baseReadme: join(info.dir, 'README.md') })))
+  return plan
+}
+
+export { getPath }

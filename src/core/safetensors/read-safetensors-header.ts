@@ -1,0 +1,121 @@
+import { open } from 'node:fs/promises'
+import { DTYPE_BITS, isDtype, type Dtype } from '../../shared/dtypes'
+import { GraftError } from '../errors'
+
+/** The format's own limit (safetensors MAX_HEADER_SIZE): protects against absurd allocations. */
+export const MAX_HEADER_BYTES = 100_000_000
+
+export interface TensorEntry {
+  name: string
+  dtype: Dtype
+  shape: number[]
+  /** Offsets relative to the data section, as in the file. */
+  begin: number
+  end: number
+}
+
+export interface SafetensorsHeader {
+  file: string
+  headerLength: number
+  /** Absolute offset of the data section: 8 + headerLength. */
+  dataStart: number
+  fileSize: number
+  metadata: Record<string, string> | null
+  /** In data order (sorted by begin). */
+  tensors: TensorEntry[]
+}
+
+/**
+ * Parses and validates a safetensors header with the reference reader's rules, in its order:
+ * size limits, UTF-8 JSON object, string metadata, exact dtype names, non-negative integer
+ * shapes and offsets, contiguous non-overlapping data with no gaps and no trailing bytes, and
+ * shape × dtype size equal to the byte span (computed with BigInt).
+ */
+export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array; fileSize: number }): SafetensorsHeader {
+  const { file, prefix, fileSize } = opts
+  const fail = (code: 'BAD_HEADER' | 'TRUNCATED_FILE' | 'HEADER_TOO_LARGE' | 'BAD_OFFSETS' | 'DTYPE_MISMATCH', message: string, tensor?: string) =>
+    new GraftError(code, `${file}: ${message}`, {
+      file,
+      tensor,
+      hint: code === 'TRUNCATED_FILE' ? 'The file was probably cut short by an interrupted download or copy; fetch it again.' : 'The file is not a valid safetensors file; re-export or re-download it.',
+    })
+  if (fileSize < 8) throw fail('TRUNCATED_FILE', `file is ${fileSize} bytes, too small to hold a safetensors header`)
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength)
+  const n = view.getBigUint64(0, true)
+  if (n > BigInt(MAX_HEADER_BYTES)) throw fail('HEADER_TOO_LARGE', `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`)
+  const headerLength = Number(n)
+  if (8 + headerLength > fileSize) throw fail('TRUNCATED_FILE', `header length ${headerLength} runs past the end of the ${fileSize}-byte file`)
+  if (prefix.byteLength < 8 + headerLength) throw fail('TRUNCATED_FILE', `could read only ${prefix.byteLength} of ${8 + headerLength} header bytes`)
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + headerLength))
+  } catch {
+    throw fail('BAD_HEADER', 'header is not valid UTF-8')
+  }
+  const firstNonSpace = text.search(/[^ \t\r\n]/)
+  if (firstNonSpace < 0 || text[firstNonSpace] !== '{') throw fail('BAD_HEADER', 'header is not a JSON object')
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw fail('BAD_HEADER', `header is not valid JSON (${(e as Error).message})`)
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw fail('BAD_HEADER', 'header is not a JSON object')
+
+  let metadata: Record<string, string> | null = null
+  const tensors: TensorEntry[] = []
+  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (value === null) continue
+      if (typeof value !== 'object' || Array.isArray(value)) throw fail('BAD_HEADER', '__metadata__ must be an object of strings')
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw fail('BAD_HEADER', `__metadata__.${k} must be a string`)
+      }
+      metadata = value as Record<string, string>
+      continue
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('BAD_HEADER', `entry for tensor "${name}" is not an object`, name)
+    const v = value as Record<string, unknown>
+    if (!isDtype(v.dtype)) throw fail('BAD_HEADER', `tensor "${name}" has unknown dtype ${JSON.stringify(v.dtype)}`, name)
+    if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      throw fail('BAD_HEADER', `tensor "${name}" has an invalid shape ${JSON.stringify(v.shape)}`, name)
+    const off = v.data_offsets
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      throw fail('BAD_HEADER', `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`, name)
+    tensors.push({ name, dtype: v.dtype, shape: v.shape as number[], begin: off[0] as number, end: off[1] as number })
+  }
+  tensors.sort((a, b) => a.begin - b.begin || a.end - b.end)
+  let cursor = 0
+  for (const t of tensors) {
+    if (t.begin !== cursor || t.end < t.begin)
+      throw fail('BAD_OFFSETS', `tensor "${t.name}" occupies bytes [${t.begin}, ${t.end}) but the previous tensor ends at ${cursor} (gap, overlap or shared bytes)`, t.name)
+    cursor = t.end
+    const nelem = t.shape.reduce((acc, d) => acc * BigInt(d), 1n)
+    const nbits = nelem * BigInt(DTYPE_BITS[t.dtype])
+    if (nbits % 8n !== 0n) throw fail('BAD_OFFSETS', `tensor "${t.name}" of ${t.dtype} has ${nelem} elements, which is not a whole number of bytes`, t.name)
+    if (BigInt(t.end - t.begin) !== nbits / 8n)
+      throw fail('DTYPE_MISMATCH', `tensor "${t.name}" has shape [${t.shape}] of ${t.dtype} (${nbits / 8n} bytes) but its byte range holds ${t.end - t.begin} bytes`, t.name)
+  }
+  const expected = 8 + headerLength + cursor
+  if (expected > fileSize) throw fail('TRUNCATED_FILE', `tensor data needs ${expected} bytes but the file has ${fileSize}`)
+  if (expected < fileSize) throw fail('BAD_OFFSETS', `file has ${fileSize - expected} trailing bytes after the last tensor`)
+  return { file, headerLength, dataStart: 8 + headerLength, fileSize, metadata, tensors }
+}
+
+/** Reads and validates the header of one safetensors file; the file is opened read-only. */
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  const fh = await open(file, 'r')
+  try {
+    const { size } = await fh.stat()
+    const head = Buffer.alloc(Math.min(8, size))
+    await fh.read(head, 0, head.length, 0)
+    if (size < 8) return parseSafetensorsHeader({ file, prefix: head, fileSize: size })
+    const n = head.readBigUInt64LE(0)
+    const want = n > BigInt(MAX_HEADER_BYTES) || Number(n) + 8 > size ? 8 : 8 + Number(n)
+    const prefix = Buffer.alloc(want)
+    const { bytesRead } = await fh.read(prefix, 0, want, 0)
+    return parseSafetensorsHeader({ file, prefix: prefix.subarray(0, bytesRead), fileSize: size })
+  } finally {
+    await fh.close()
+  }
+}

@@ -1,0 +1,162 @@
+import type { Dtype } from './dtypes'
+
+/**
+ * A plan is plain data: every output tensor with its recipe, every file edit, warnings and
+ * estimates. It is printed by `--dry-run`, shown as the preflight screen, sent to workers and
+ * saved into the output as provenance.
+ */
+export interface Plan {
+  version: 1
+  operation: 'merge' | 'resize' | 'convert' | 'untrained-fix' | 'vocab'
+  /** Human summary, one line. */
+  title: string
+  inputs: PlanInput[]
+  output: PlanOutput
+  tensors: TensorPlan[]
+  /** Row statistics computed before any tensor is written (mean rows for new-row init). */
+  stats: RowStat[]
+  files: FileEdit[]
+  /** Things Graft decided that the user did not explicitly ask for, with the reason. */
+  decisions: PlanNote[]
+  warnings: PlanNote[]
+  estimates: PlanEstimates
+}
+
+export interface PlanInput {
+  role: 'base' | 'adapter' | 'tokenizer'
+  path: string
+  /** Adapter weight in a weighted sum. */
+  weight?: number
+}
+
+export interface PlanOutput {
+  dir: string
+  dtype: Dtype | 'keep'
+  maxShardBytes: number
+  shards: ShardLayout[]
+  /** Name -> file for model.safetensors.index.json (absent for a single shard). */
+  indexed: boolean
+  totalBytes: number
+  metadata: Record<string, string>
+}
+
+export interface ShardLayout {
+  file: string
+  /** Size of the header JSON including padding (N in the format). */
+  headerLength: number
+  /** Absolute byte offset where tensor data starts: 8 + headerLength. */
+  dataStart: number
+  /** Total file size. */
+  size: number
+}
+
+/** A tensor in an input file, located for positional reads. */
+export interface TensorRef {
+  file: string
+  name: string
+  dtype: Dtype
+  shape: number[]
+  /** Absolute byte offset of the first element in the file. */
+  offset: number
+  byteLength: number
+}
+
+export type RecipeKind = 'copy' | 'cast' | 'lora' | 'replace' | 'resize-rows' | 'set-rows'
+
+export interface TensorPlan {
+  name: string
+  dtype: Dtype
+  shape: number[]
+  /** Where it goes in the output. */
+  shard: number
+  /** Absolute byte offset in its shard file. */
+  offset: number
+  byteLength: number
+  /** The recipe kinds that apply, in order, for display ("copy" when nothing else). */
+  recipe: RecipeKind[]
+  /** Source of the leading rows (the base tensor, or a full tensor from an adapter). */
+  source: TensorRef | null
+  /** Where the source comes from: the base checkpoint or a full tensor saved in an adapter. */
+  sourceRole?: 'base' | 'adapter'
+  /** Rows beyond the source's rows, filled from a row statistic. */
+  newRows?: { from: number; init: RowInit }
+  /** LoRA terms added in order. */
+  lora?: LoraTerm[]
+  /** DoRA rescale applied after the LoRA terms (one adapter only). */
+  dora?: DoraTerm
+  /** Whole rows overwritten (trainable tokens, untrained-token repair). */
+  setRows?: SetRows[]
+  /** Bias update from lora_B.bias: b += s * lora_B.bias. */
+  biasTerms?: BiasTerm[]
+  /** Free text explaining this tensor's recipe. */
+  note?: string
+}
+
+export type LoraLayerKind = 'linear' | 'conv1d' | 'embedding'
+
+export interface LoraTerm {
+  adapter: number
+  kind: LoraLayerKind
+  /** lora_A: Linear/Conv1D (r, in); Embedding lora_embedding_A (r, num_embeddings). */
+  a: TensorRef
+  /** lora_B: Linear/Conv1D (out, r); Embedding lora_embedding_B (dim, r). */
+  b: TensorRef
+  rank: number
+  alpha: number
+  /** alpha / r or alpha / sqrt(r), times the adapter weight; evaluated in double. */
+  scaling: number
+  /**
+   * 'single': W' = round(W + Δ) (Linear, Conv1D).
+   * 'double': W' = round(W + round(Δ)) (Embedding).
+   */
+  rounding: 'single' | 'double'
+}
+
+export interface DoraTerm {
+  adapter: number
+  magnitude: TensorRef
+  /** 'row': norm per output row (Linear). 'column': norm per column (Embedding, Conv1D). */
+  normAxis: 'row' | 'column'
+}
+
+export interface BiasTerm {
+  adapter: number
+  bias: TensorRef
+  scaling: number
+}
+
+export interface SetRows {
+  /** Output row indices, in order. */
+  rows: number[]
+  /** Row i of this tensor becomes output row rows[i]; or a statistic's vector for every row. */
+  from: { tensor: TensorRef } | { stat: number }
+}
+
+export type RowInit = { stat: number } | { zeros: true }
+
+/** A per-column statistic over rows of a tensor, computed in float64 then rounded. */
+export interface RowStat {
+  id: number
+  kind: 'mean' | 'trained-mean'
+  tensor: TensorRef
+  /** Only rows below this count take part (the old vocabulary). */
+  rows: number
+  /** For 'trained-mean': a row is trained when max |x| > eps. */
+  eps?: number
+}
+
+export type FileEdit =
+  | { kind: 'write'; path: string; content: string; reason: string }
+  | { kind: 'copy'; from: string; path: string; reason: string }
+
+export interface PlanNote {
+  code: string
+  message: string
+}
+
+export interface PlanEstimates {
+  bytesRead: number
+  bytesWritten: number
+  peakMemoryBytes: number
+  tensorCount: number
+}
