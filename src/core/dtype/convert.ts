@@ -1,9 +1,12 @@
 /**
  * Exact conversions between f32 and the 16-bit float formats, in plain JavaScript.
- * These are the reference implementations; the WebAssembly kernels are checked against them.
+ * The *Js functions are the reference implementations; the WebAssembly kernels
+ * (../exec/wasm-kernels, assembly/kernels.ts) are checked against them bit for bit, and the
+ * unsuffixed exports dispatch to wasm for large arrays unless GRAFT_NO_WASM=1.
  * Rounding is round-to-nearest-even; NaN and ±Inf are preserved (NaN becomes a quiet NaN).
  */
 import type { Dtype } from '../../shared/dtypes'
+import * as wasm from '../exec/wasm-kernels'
 
 const f32 = new Float32Array(1)
 const u32 = new Uint32Array(f32.buffer)
@@ -60,8 +63,44 @@ export function f32ToF16Bits(x: number): number {
 }
 
 
-/** Decodes `count` elements of a float dtype from raw little-endian bytes into f32. */
+/** Below this many elements the JS loops win over copying into wasm memory. */
+const WASM_MIN_ELEMS = 256
+
+/**
+ * Decodes out.length elements of a float dtype from raw little-endian bytes into f32.
+ * BF16/F16 go to the WebAssembly kernel when it is enabled and the array is large enough
+ * (same bits as decodeToF32Js).
+ */
 export function decodeToF32(dtype: Dtype, bytes: Uint8Array, out: Float32Array): void {
+  const n = out.length
+  if (wasm.enabled && n >= WASM_MIN_ELEMS && (dtype === 'BF16' || dtype === 'F16') && bytes.length >= n * 2) {
+    wasm.decodeToF32(dtype, bytes, out)
+    return
+  }
+  decodeToF32Js(dtype, bytes, out)
+}
+
+/** Encodes f32 values into `dtype` little-endian bytes, rounding to nearest even (wasm when worth it). */
+export function encodeFromF32(dtype: Dtype, values: Float32Array, out: Uint8Array): void {
+  const n = values.length
+  if (wasm.enabled && n >= WASM_MIN_ELEMS && (dtype === 'BF16' || dtype === 'F16') && out.length >= n * 2) {
+    wasm.encodeFromF32(dtype, values, out)
+    return
+  }
+  encodeFromF32Js(dtype, values, out)
+}
+
+/** Rounds f32 values in place through `dtype` (what a cast to D and back does; wasm when worth it). */
+export function roundThrough(dtype: Dtype, values: Float32Array): void {
+  if (wasm.enabled && values.length >= WASM_MIN_ELEMS && (dtype === 'BF16' || dtype === 'F16')) {
+    wasm.roundThrough(dtype, values)
+    return
+  }
+  roundThroughJs(dtype, values)
+}
+
+/** Reference: decodes `count` elements of a float dtype from raw little-endian bytes into f32. */
+export function decodeToF32Js(dtype: Dtype, bytes: Uint8Array, out: Float32Array): void {
   const n = out.length
   if (dtype === 'F32') {
     if (bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n))
@@ -81,8 +120,8 @@ export function decodeToF32(dtype: Dtype, bytes: Uint8Array, out: Float32Array):
   throw new Error(`decodeToF32: ${dtype} is not a float dtype Graft computes with`)
 }
 
-/** Encodes f32 values into `dtype` little-endian bytes, rounding to nearest even. */
-export function encodeFromF32(dtype: Dtype, values: Float32Array, out: Uint8Array): void {
+/** Reference: encodes f32 values into `dtype` little-endian bytes, rounding to nearest even. */
+export function encodeFromF32Js(dtype: Dtype, values: Float32Array, out: Uint8Array): void {
   const n = values.length
   if (dtype === 'F32') {
     new Uint8Array(out.buffer, out.byteOffset, n * 4).set(new Uint8Array(values.buffer, values.byteOffset, n * 4))
@@ -104,12 +143,12 @@ export function encodeFromF32(dtype: Dtype, values: Float32Array, out: Uint8Arra
   if (!dst) out.set(new Uint8Array(tmp.buffer, 0, n * 2))
 }
 
-/** Rounds f32 values in place through `dtype` (what a cast to D and back does). */
-export function roundThrough(dtype: Dtype, values: Float32Array): void {
+/** Reference: rounds f32 values in place through `dtype` (what a cast to D and back does). */
+export function roundThroughJs(dtype: Dtype, values: Float32Array): void {
   if (dtype === 'F32') return
   const tmp = new Uint8Array(values.length * 2)
-  encodeFromF32(dtype, values, tmp)
-  decodeToF32(dtype, tmp, values)
+  encodeFromF32Js(dtype, values, tmp)
+  decodeToF32Js(dtype, tmp, values)
 }
 
 const F16_TABLE = (() => {

@@ -77,6 +77,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
   const timer = setInterval(emit, PROGRESS_INTERVAL_MS)
   try {
     if (signal?.aborted) throw new CancelledError()
+    await mkdir(dirname(outDir), { recursive: true })
     await mkdir(tmp, { recursive: false })
     await writeFile(join(tmp, TEMP_MARKER), `Unfinished output of a Graft job started ${new Date(started).toISOString()}. Safe to delete.\n`)
     // Recreate the layout's headers from the plan (the plan fixes every offset).

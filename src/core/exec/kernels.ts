@@ -1,16 +1,61 @@
 /**
- * Hot inner loops, in plain JavaScript. Each has the exact arithmetic PEFT's reference-BLAS path
- * has (sequential k accumulation in f32, no fused multiply-add), so any faster implementation
- * must give the same bits; the WebAssembly kernels are tested against these.
+ * Hot inner loops. The *Js functions are the plain-JavaScript reference: each has the exact
+ * arithmetic PEFT's reference-BLAS path has (sequential k accumulation in f32, no fused
+ * multiply-add). The unsuffixed exports dispatch to the WebAssembly SIMD kernels
+ * (./wasm-kernels, built from assembly/kernels.ts) when they are loaded, not disabled by
+ * GRAFT_NO_WASM=1, and the arrays are large enough to repay the copies; the wasm kernels are
+ * tested to give the same bits.
  */
+import type { Dtype } from '../../shared/dtypes'
+import { roundThroughJs } from '../dtype/convert'
+import * as wasm from './wasm-kernels'
 
 const fround = Math.fround
+
+/** Below these sizes the JS loops win over copying into wasm memory. */
+const WASM_MIN_ROW_WORK = 256 // r · width of one rowDelta
+const WASM_MIN_ELEMS = 256
 
 /**
  * acc[j] = Σ_k f32(coef[k] · m[k·width + j]) accumulated in k order in f32, then
  * delta[j] = f32(acc[j] · s). Writes delta into `out`.
  */
 export function rowDelta(coef: Float32Array, m: Float32Array, width: number, s: number, out: Float32Array): void {
+  const r = coef.length
+  if (wasm.enabled && r * width >= WASM_MIN_ROW_WORK && out.length === width && m.length >= r * width) {
+    wasm.rowDelta(coef, m, width, s, out)
+    return
+  }
+  rowDeltaJs(coef, m, width, s, out)
+}
+
+/** w[j] = f32(w[j] + d[j]). */
+export function addInto(w: Float32Array, d: Float32Array): void {
+  if (wasm.enabled && w.length >= WASM_MIN_ELEMS && d.length >= w.length) {
+    wasm.addInto(w, d)
+    return
+  }
+  addIntoJs(w, d)
+}
+
+/**
+ * Adds LoRA deltas to consecutive rows of `w` (rows = w.length / width), one matrix `m` (r × width)
+ * shared by all rows; row i's coefficients are coefs[i·r .. i·r + r). Same bits as, for each row,
+ * rowDelta → (roundThrough(roundDelta) when roundDelta is 'BF16' or 'F16') → addInto.
+ * Faster than that loop under wasm, which copies `m` once instead of once per row.
+ */
+export function loraRows(coefs: Float32Array, r: number, m: Float32Array, width: number, s: number, w: Float32Array, roundDelta: Dtype = 'F32'): void {
+  const rows = width > 0 ? Math.floor(w.length / width) : 0
+  const ok = w.length === rows * width && coefs.length >= rows * r && m.length >= r * width
+  if (wasm.enabled && ok && rows * r * width >= WASM_MIN_ROW_WORK && (roundDelta === 'F32' || roundDelta === 'BF16' || roundDelta === 'F16')) {
+    wasm.loraRows(coefs, r, m, width, s, w, roundDelta)
+    return
+  }
+  loraRowsJs(coefs, r, m, width, s, w, roundDelta)
+}
+
+/** Reference for rowDelta. */
+export function rowDeltaJs(coef: Float32Array, m: Float32Array, width: number, s: number, out: Float32Array): void {
   const r = coef.length
   out.fill(0)
   for (let k = 0; k < r; k++) {
@@ -22,7 +67,18 @@ export function rowDelta(coef: Float32Array, m: Float32Array, width: number, s: 
   for (let j = 0; j < width; j++) out[j] = fround(out[j] * s32)
 }
 
-/** w[j] = f32(w[j] + d[j]). */
-export function addInto(w: Float32Array, d: Float32Array): void {
+/** Reference for addInto. */
+export function addIntoJs(w: Float32Array, d: Float32Array): void {
   for (let j = 0; j < w.length; j++) w[j] = fround(w[j] + d[j])
+}
+
+/** Reference for loraRows: the row-by-row loop it replaces. */
+export function loraRowsJs(coefs: Float32Array, r: number, m: Float32Array, width: number, s: number, w: Float32Array, roundDelta: Dtype = 'F32'): void {
+  const rows = width > 0 ? Math.floor(w.length / width) : 0
+  const delta = new Float32Array(width)
+  for (let i = 0; i < rows; i++) {
+    rowDeltaJs(coefs.subarray(i * r, i * r + r), m, width, s, delta)
+    if (roundDelta !== 'F32') roundThroughJs(roundDelta, delta)
+    addIntoJs(w.subarray(i * width, (i + 1) * width), delta)
+  }
 }

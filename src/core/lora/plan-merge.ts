@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
 import type { FileEdit, LoraTerm, Plan, PlanNote, TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
-import { getPath, readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
+import { readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from '../plan/finish-plan'
 import { matchPattern, readAdapter, TOKENIZER_FILES, type Adapter } from './read-adapter'
 import { provenanceFiles } from '../plan/provenance'
+import { editJsonText } from '../model/edit-json-text'
 
 export interface MergeRequest {
   base: string
@@ -343,24 +344,24 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       message: `The adapter carries embeddings with ${embedRows} rows; the base has ${info.vocabSize}. The output uses ${embedRows} rows and config ${info.vocabConfigPath.join('.')}=${embedRows}, as resize_token_embeddings before loading the adapter would.`,
     })
   }
-  const config = structuredClone(info.config)
-  const text = config.text_config && typeof config.text_config === 'object' ? (config.text_config as JsonObject) : null
+  const text = info.config.text_config && typeof info.config.text_config === 'object' ? (info.config.text_config as JsonObject) : null
+  const jsonEdits: { path: string[]; value: unknown }[] = []
   if (configEdits.tie_word_embeddings === false) {
-    config.tie_word_embeddings = false
-    if (text && 'tie_word_embeddings' in text) text.tie_word_embeddings = false
+    jsonEdits.push({ path: ['tie_word_embeddings'], value: false })
+    if (text && 'tie_word_embeddings' in text) jsonEdits.push({ path: ['text_config', 'tie_word_embeddings'], value: false })
   }
   if (typeof configEdits.vocab_size === 'number') {
-    const holder = info.vocabConfigPath.length === 2 ? text! : config
-    holder.vocab_size = configEdits.vocab_size
-    if (text && info.vocabConfigPath.length === 1 && typeof text.vocab_size === 'number') text.vocab_size = configEdits.vocab_size
+    jsonEdits.push({ path: info.vocabConfigPath, value: configEdits.vocab_size })
+    if (text && info.vocabConfigPath.length === 1 && typeof text.vocab_size === 'number') jsonEdits.push({ path: ['text_config', 'vocab_size'], value: configEdits.vocab_size })
   }
   if (dtypeChoice !== 'keep') {
     const name = dtypeChoice === 'BF16' ? 'bfloat16' : dtypeChoice === 'F16' ? 'float16' : 'float32'
-    if ('torch_dtype' in config) config.torch_dtype = name
-    if ('dtype' in config || !('torch_dtype' in config)) config.dtype = name
+    if ('torch_dtype' in info.config) jsonEdits.push({ path: ['torch_dtype'], value: name })
+    if ('dtype' in info.config || !('torch_dtype' in info.config)) jsonEdits.push({ path: ['dtype'], value: name })
   }
+  const configText = editJsonText(info.configText, jsonEdits, join(info.dir, 'config.json'))
   // Files: config.json (edited), other base files, the adapter's tokenizer if it has one.
-  const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: JSON.stringify(config, null, 2) + '\n', reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
+  const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: configText, reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
   const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
   const baseEntries = await readdir(info.dir, { withFileTypes: true })
   for (const e of baseEntries) {
@@ -395,4 +396,3 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   return plan
 }
 
-export { getPath }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
@@ -9,6 +10,8 @@ export type JsonObject = Record<string, unknown>
 export interface ModelInfo {
   dir: string
   config: JsonObject
+  /** config.json as written, for edits that keep its formatting (see edit-json-text.ts). */
+  configText: string
   checkpoint: Checkpoint
   modelType: string | null
   architectures: string[]
@@ -64,6 +67,7 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const configPath = join(dir, 'config.json')
   if (!(await pathExists(configPath))) throw new GraftError('NOT_A_MODEL', `${dir} has no config.json.`, { file: dir, hint: 'Choose the folder of a Hugging Face model (it holds config.json and *.safetensors).' })
   const raw = await readJsonFile(configPath)
+  const configText = await readFile(configPath, 'utf8')
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GraftError('BAD_CONFIG', `${configPath} is not a JSON object.`, { file: configPath })
   const config = raw as JsonObject
   const checkpoint = await openCheckpoint({ dir })
@@ -87,6 +91,7 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   return {
     dir,
     config,
+    configText,
     checkpoint,
     modelType: typeof config.model_type === 'string' ? config.model_type : null,
     architectures: Array.isArray(config.architectures) ? (config.architectures as string[]) : [],
