@@ -195,3 +195,16 @@ export function transpose(a: number[], rows: number, cols: number): number[] {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j]
   return out
 }
+
+/** Reads a named safetensors file of a folder: floats as numbers, I64 as numbers. */
+export async function readTensorsFile(dir: string, weightsName: string): Promise<Map<string, T>> {
+  const ck = await openCheckpoint({ dir, weightsName })
+  const out = new Map<string, T>()
+  for (const [name, ref] of ck.tensors) {
+    const buf = await readFile(ref.file)
+    const bytes = new Uint8Array(buf.subarray(ref.offset, ref.offset + ref.byteLength))
+    const values = ref.dtype === 'I64' ? Array.from(new BigInt64Array(bytes.slice().buffer), Number) : decode(ref.dtype, bytes)
+    out.set(name, { dtype: ref.dtype, shape: ref.shape, values })
+  }
+  return out
+}

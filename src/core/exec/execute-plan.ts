@@ -107,7 +107,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       const limit = Math.min(rows, stat.rows)
       const per = Math.max(1, Math.floor(CHUNK_F32_BYTES / (4 * rowElems)))
       const tasks: WorkerTask[] = []
-      for (let r = 0; r < limit; r += per) tasks.push({ kind: 'stat', stat: { stat, rowStart: r, rowEnd: Math.min(limit, r + per) }, control })
+      if (stat.rowList) tasks.push({ kind: 'stat', stat: { stat, rowStart: 0, rowEnd: 0 }, control })
+      else for (let r = stat.fromRow ?? 0; r < limit; r += per) tasks.push({ kind: 'stat', stat: { stat, rowStart: r, rowEnd: Math.min(limit, r + per) }, control })
       const parts = (await runAll(runner, tasks, abort.signal)) as { kind: 'stat'; partial: StatPartial }[]
       const vec = finishStat(parts.map((p) => p.partial), rowElems)
       if (stat.kind === 'trained-mean' && parts.every((p) => p.partial.count === 0))
@@ -124,6 +125,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       remaining.set(t.name, chunks.length)
       const needed: Record<number, number[]> = {}
       if (t.newRows && 'stat' in t.newRows.init) needed[t.newRows.init.stat] = statVectors[t.newRows.init.stat]
+      if (t.newRows && 'perRow' in t.newRows.init) for (const id of t.newRows.init.perRow) needed[id] = statVectors[id]
       for (const s of t.setRows ?? []) if ('stat' in s.from) needed[s.from.stat] = statVectors[s.from.stat]
       for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed }, control } })
     }

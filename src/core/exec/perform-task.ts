@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { FileIo } from './file-io'
 import { runChunk } from './run-chunk'
 import { runStatChunk } from './run-stat-chunk'
+import { scanRows } from './scan-rows'
 import { controlViews, type WorkerResult, type WorkerTask } from './worker-task'
 import { CancelledError } from '../errors'
 import { openSync, readSync, closeSync } from 'node:fs'
@@ -31,6 +32,12 @@ function perform(task: WorkerTask, io: FileIo): WorkerResult {
     const partial = runStatChunk(task.stat, io)
     onBytes(0)
     return { kind: 'stat', partial }
+  }
+  if (task.kind === 'rows') {
+    if (Atomics.load(cancel, 0) !== 0) throw new CancelledError()
+    const scan = scanRows(task.scan, io)
+    onBytes(task.scan.tensor.byteLength * ((task.scan.rowEnd - task.scan.rowStart) / Math.max(1, task.scan.tensor.shape[0] ?? 1)))
+    return { kind: 'rows', scan }
   }
   // hash: stream the file through sha256 in bounded slices.
   const h = createHash('sha256')

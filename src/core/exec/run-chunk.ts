@@ -122,16 +122,30 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
     if (t.source.dtype !== t.dtype) roundThrough(t.dtype, v)
     vals.set(v, 0)
   }
-  // 2. New rows from a statistic.
+  // 2. New rows from statistics (rounded to the output dtype), optionally with seeded noise.
   if (t.newRows) {
     const init = t.newRows.init
-    let vec: Float32Array | null = null
-    if ('stat' in init) {
-      vec = Float32Array.from(task.stats[init.stat])
-      roundThrough(t.dtype, vec)
+    const from = t.newRows.from
+    const rounded = new Map<number, Float32Array>()
+    const vecFor = (id: number) => {
+      let v = rounded.get(id)
+      if (!v) {
+        v = Float32Array.from(task.stats[id])
+        if (!('noise' in init && init.noise)) roundThrough(t.dtype, v)
+        rounded.set(id, v)
+      }
+      return v
     }
-    for (let row = Math.max(r0, t.newRows.from); row < r1; row++) {
-      if (vec) vals.set(vec, (row - r0) * rowElems)
+    for (let row = Math.max(r0, from); row < r1; row++) {
+      const at = (row - r0) * rowElems
+      if ('zeros' in init) continue
+      const vec = 'perRow' in init ? vecFor(init.perRow[row - from]) : vecFor(init.stat)
+      if ('stat' in init && init.noise) {
+        const noisy = new Float32Array(rowElems)
+        for (let j = 0; j < rowElems; j++) noisy[j] = vec[j] + init.noise.std * gaussian(init.noise.seed, row, j)
+        roundThrough(t.dtype, noisy)
+        vals.set(noisy, at)
+      } else vals.set(vec, at)
     }
   }
   // 3. Whole-row replacements.
@@ -192,4 +206,22 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
   encodeFromF32(t.dtype, vals, out)
   ctx.io.write(task.outFile, outOffset, out)
   ctx.onBytes?.(out.length)
+}
+
+/** A standard normal value that depends only on (seed, row, col): chunking never changes it. */
+export function gaussian(seed: number, row: number, col: number): number {
+  const u1 = (hash32(seed, row, col, 0x9e3779b9) + 0.5) / 4294967296
+  const u2 = (hash32(seed, row, col, 0x85ebca6b) + 0.5) / 4294967296
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
+}
+
+function hash32(a: number, b: number, c: number, salt: number): number {
+  let h = (salt ^ Math.imul(a, 0x27d4eb2d)) >>> 0
+  h = Math.imul(h ^ (b + 0x165667b1), 0x85ebca6b) >>> 0
+  h = Math.imul(h ^ (h >>> 13) ^ (c + 0x27d4eb2f), 0xc2b2ae35) >>> 0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x7feb352d) >>> 0
+  h ^= h >>> 15
+  h = Math.imul(h, 0x846ca68b) >>> 0
+  return (h ^ (h >>> 16)) >>> 0
 }

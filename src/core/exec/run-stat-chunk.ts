@@ -21,6 +21,14 @@ export function runStatChunk(task: StatChunkTask, io: FileIo): StatPartial {
   const { rowElems } = rowGeometry(ref.shape)
   const bpe = ref.byteLength / Math.max(1, ref.shape.reduce((a, b) => a * b, 1))
   const sum = new Float64Array(rowElems)
+  if (stat.rowList) {
+    const row = new Float32Array(rowElems)
+    for (const r of stat.rowList) {
+      decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r * rowElems * bpe, rowElems * bpe), row)
+      for (let j = 0; j < rowElems; j++) sum[j] += row[j]
+    }
+    return { sum, count: stat.rowList.length }
+  }
   const vals = new Float32Array((r1 - r0) * rowElems)
   decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, (r1 - r0) * rowElems * bpe), vals)
   let count = 0

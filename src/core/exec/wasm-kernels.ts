@@ -14,7 +14,8 @@
  *
  * This file must not import ../dtype/convert or ./kernels (they import it).
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Dtype } from '../../shared/dtypes'
 
@@ -39,22 +40,44 @@ function env(name: string): string | undefined {
   return typeof process !== 'undefined' ? process.env?.[name] : undefined
 }
 
-/** Where the .wasm is looked for: $GRAFT_KERNELS_WASM, else <repo>/resources/kernels.wasm. */
-export function kernelsWasmPath(): string {
+/**
+ * Where the .wasm is looked for, in order: $GRAFT_KERNELS_WASM alone when set; otherwise
+ * resources/kernels.wasm relative to this module in the source tree (src/core/exec → ../../../),
+ * relative to a bundle one or two folders below the project root (out/main/index.js →
+ * ../../, out/main/chunks/*.js → ../../../), and in Electron's resources folder (packaged app).
+ */
+export function kernelsWasmCandidates(): string[] {
   const override = env('GRAFT_KERNELS_WASM')
-  if (override) return override
-  return fileURLToPath(new URL('../../../resources/kernels.wasm', import.meta.url))
+  if (override) return [override]
+  const out: string[] = []
+  // Relative specifiers kept in variables, so bundlers do not rewrite them as assets.
+  for (const rel of ['../../../resources/kernels.wasm', '../../resources/kernels.wasm']) {
+    try {
+      out.push(fileURLToPath(new URL(rel, import.meta.url)))
+    } catch {
+      // import.meta.url unusable (e.g. a CommonJS bundle): try the others.
+    }
+  }
+  const resourcesPath = typeof process !== 'undefined' ? (process as { resourcesPath?: string }).resourcesPath : undefined
+  if (resourcesPath) out.push(join(resourcesPath, 'kernels.wasm'), join(resourcesPath, 'resources', 'kernels.wasm'))
+  return [...new Set(out)]
 }
+
+let loadedFrom: string | null = null
 
 let loadError: string | null = null
 
 function load(): KernelExports | null {
   try {
-    const bytes = readFileSync(kernelsWasmPath())
+    const candidates = kernelsWasmCandidates()
+    const path = candidates.find((p) => existsSync(p))
+    if (!path) throw new Error(`kernels.wasm not found (looked at ${candidates.join(', ')})`)
+    const bytes = readFileSync(path)
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
     const ex = instance.exports as unknown as KernelExports
     if (!(ex.memory instanceof WebAssembly.Memory)) throw new Error('kernels.wasm exports no memory')
     for (const f of FUNCTIONS) if (typeof ex[f] !== 'function') throw new Error(`kernels.wasm lacks ${f}()`)
+    loadedFrom = path
     return ex
   } catch (e) {
     loadError = e instanceof Error ? e.message : String(e)
@@ -120,7 +143,7 @@ if (wasm) {
   try {
     base = alignUp(wasm.heapBase())
     if (!selfTest()) {
-      loadError = 'kernels.wasm failed its self-test'
+      loadError = `${loadedFrom} failed its self-test`
       wasm = null
     }
   } catch (e) {
@@ -131,6 +154,8 @@ if (wasm) {
 
 /** The module loaded and passed its self-test. */
 export const available: boolean = wasm !== null
+/** The file the kernels were loaded from (null when they were not). */
+export const kernelsWasmPath: string | null = wasm ? loadedFrom : null
 /** Why it did not load (null when it did). */
 export const unavailableReason: string | null = loadError
 /** The dispatching functions in ./kernels and ../dtype/convert use wasm: available and not GRAFT_NO_WASM=1. */

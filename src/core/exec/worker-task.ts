@@ -1,5 +1,6 @@
 import type { ChunkTask } from './run-chunk'
 import type { StatChunkTask, StatPartial } from './run-stat-chunk'
+import type { RowScan, RowScanTask } from './scan-rows'
 
 /**
  * What a pool worker receives. `control` is a SharedArrayBuffer shared by all tasks of one job:
@@ -9,8 +10,9 @@ export type WorkerTask =
   | { kind: 'chunk'; chunk: Omit<ChunkTask, 'stats'> & { stats: Record<number, number[]> }; control: SharedArrayBuffer }
   | { kind: 'stat'; stat: StatChunkTask; control: SharedArrayBuffer }
   | { kind: 'hash'; file: string; control: SharedArrayBuffer }
+  | { kind: 'rows'; scan: RowScanTask; control: SharedArrayBuffer }
 
-export type WorkerResult = { kind: 'chunk' } | { kind: 'stat'; partial: StatPartial } | { kind: 'hash'; sha256: string; bytes: number }
+export type WorkerResult = { kind: 'chunk' } | { kind: 'stat'; partial: StatPartial } | { kind: 'hash'; sha256: string; bytes: number } | { kind: 'rows'; scan: RowScan }
 
 /** Runs worker tasks: a piscina pool in the app and CLI, or in-process in unit tests. */
 export interface TaskRunner {

@@ -1,10 +1,10 @@
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
 import type { FileEdit, LoraTerm, Plan, PlanNote, TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
 import { readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from '../plan/finish-plan'
+import { copyModelFiles } from '../plan/model-files'
 import { matchPattern, readAdapter, TOKENIZER_FILES, type Adapter } from './read-adapter'
 import { provenanceFiles } from '../plan/provenance'
 import { editJsonText } from '../model/edit-json-text'
@@ -25,8 +25,6 @@ const CONV1D_MODEL_TYPES = new Set(['gpt2', 'openai-gpt', 'imagegpt', 'decision_
 const LORA_SUFFIXES = ['.lora_A.weight', '.lora_B.weight', '.lora_B.bias', '.lora_embedding_A', '.lora_embedding_B', '.lora_magnitude_vector'] as const
 type LoraSuffix = (typeof LORA_SUFFIXES)[number]
 
-/** Files never copied from the base or adapter into a merged output. */
-const WEIGHT_FILE = /(\.safetensors|\.bin|\.pt|\.pth|\.ckpt|\.gguf|\.h5|\.msgpack|\.onnx|safetensors\.index\.json|bin\.index\.json)$/
 
 /** Alternative spellings of a tensor name across layouts (LLaVA v4/v5, AutoModel vs *ForCausalLM). */
 export function nameCandidates(name: string): string[] {
@@ -363,13 +361,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   // Files: config.json (edited), other base files, the adapter's tokenizer if it has one.
   const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: configText, reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
   const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
-  const baseEntries = await readdir(info.dir, { withFileTypes: true })
-  for (const e of baseEntries) {
-    if (!e.isFile() && !e.isSymbolicLink()) continue
-    if (e.name === 'config.json' || e.name.startsWith('.') || WEIGHT_FILE.test(e.name) || e.name === 'README.md') continue
-    if (tokenizerFrom && TOKENIZER_FILES.includes(e.name)) continue
-    files.push({ kind: 'copy', from: join(info.dir, e.name), path: e.name, reason: 'copied from the base' })
-  }
+  files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : [])], reason: 'copied from the base' })))
   if (tokenizerFrom) {
     for (const f of tokenizerFrom.tokenizerFiles) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })
     ctx.decisions.push({ code: 'TOKENIZER_FROM_ADAPTER', message: `Tokenizer files come from the adapter ${tokenizerFrom.dir}, which carries its own (${tokenizerFrom.tokenizerFiles.join(', ')}).` })

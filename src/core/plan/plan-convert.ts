@@ -1,11 +1,11 @@
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
 import type { FileEdit, Plan } from '../../shared/plan'
 import { readModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from './finish-plan'
+import { copyModelFiles } from './model-files'
+import { editJsonText } from '../model/edit-json-text'
 
-const WEIGHT_FILE = /(\.safetensors|\.bin|\.pt|\.pth|\.ckpt|\.gguf|safetensors\.index\.json|bin\.index\.json)$/
 
 /**
  * Plans a copy of a model, optionally casting float tensors and resharding: every tensor is a
@@ -24,12 +24,10 @@ export async function planConvert(opts: { base: string; out: string; dtype?: Dty
     sourceRole: 'base',
     group: fileIndex.get(ref.file) ?? 0,
   }))
-  const files: FileEdit[] = []
-  for (const e of await readdir(info.dir, { withFileTypes: true })) {
-    if (!e.isFile() && !e.isSymbolicLink()) continue
-    if (e.name.startsWith('.') || WEIGHT_FILE.test(e.name)) continue
-    files.push({ kind: 'copy', from: join(info.dir, e.name), path: e.name, reason: 'copied from the input' })
-  }
+  const files: FileEdit[] = await copyModelFiles({ dir: info.dir, skip: ['config.json'] })
+  const dtypeName = choice === 'BF16' ? 'bfloat16' : choice === 'F16' ? 'float16' : 'float32'
+  const edits = choice === 'keep' ? [] : [...('torch_dtype' in info.config ? [{ path: ['torch_dtype'], value: dtypeName }] : []), ...('dtype' in info.config || !('torch_dtype' in info.config) ? [{ path: ['dtype'], value: dtypeName }] : [])]
+  files.unshift({ kind: 'write', path: 'config.json', content: editJsonText(info.configText, edits, join(info.dir, 'config.json')), reason: choice === 'keep' ? 'copied from the input' : `dtype set to ${dtypeName}` })
   return finishPlan({
     operation: 'convert',
     title: `Copy ${info.dir}${choice !== 'keep' ? ` as ${choice}` : ''}`,

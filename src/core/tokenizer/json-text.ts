@@ -45,10 +45,17 @@ export class JsonSyntaxError extends Error {
 }
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+/** Integers this short always print back exactly as written. */
+const PLAIN_INT_RE = /^-?\d{1,15}$/
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
 
 export function parseJsonText(text: string): JsonValue {
   let i = 0
   const n = text.length
+  /** Source of the last number parsed when `JSON.stringify` might print it differently. */
+  let oddNumber: string | null = null
 
   const skipWs = (): void => {
     while (i < n) {
@@ -60,9 +67,13 @@ export function parseJsonText(text: string): JsonValue {
   const fail = (what: string): never => {
     throw new JsonSyntaxError(`${what} at position ${i}`, i)
   }
+  const expectChar = (code: number, what: string): void => {
+    if (text.charCodeAt(i) !== code) fail(`Expected ${what}`)
+    i++
+  }
 
   const parseString = (): string => {
-    // text[i] === '"'; find the closing quote (one not preceded by an odd run of backslashes)
+    // text[i] is '"'; the closing quote is one not preceded by an odd run of backslashes
     const start = i
     let j = i + 1
     let q: number
@@ -73,7 +84,7 @@ export function parseJsonText(text: string): JsonValue {
         return fail('Unterminated string')
       }
       let bs = 0
-      for (let k = q - 1; k > start && text.charCodeAt(k) === 0x5c; k--) bs++
+      for (let k = q - 1; k > start && text.charCodeAt(k) === BACKSLASH; k--) bs++
       if (bs % 2 === 0) break
       j = q + 1
     }
@@ -90,41 +101,32 @@ export function parseJsonText(text: string): JsonValue {
 
   const parseValue = (): JsonValue => {
     skipWs()
-    const c = text[i]
-    if (c === '{') {
+    const c = text.charCodeAt(i)
+    if (c === 0x7b /* { */) {
       i++
       const obj: JsonObject = {}
       const order: string[] = []
       let raw: Map<string, string> | undefined
       skipWs()
-      if (text[i] === '}') {
+      if (text.charCodeAt(i) === 0x7d) {
         i++
       } else {
         for (;;) {
           skipWs()
-          if (text[i] !== '"') fail('Expected a key')
+          if (text.charCodeAt(i) !== QUOTE) fail('Expected a key')
           const key = parseString()
           skipWs()
-          if (text[i] !== ':') fail('Expected ":"')
-          i++
-          skipWs()
-          const before = i
+          expectChar(0x3a, '":"')
+          oddNumber = null
           const v = parseValue()
-          if (typeof v === 'number') {
-            const src = text.slice(before, i)
-            if (JSON.stringify(v) !== src) (raw ??= new Map()).set(key, src)
-          }
+          if (oddNumber !== null && typeof v === 'number' && JSON.stringify(v) !== oddNumber) (raw ??= new Map()).set(key, oddNumber)
           if (!Object.prototype.hasOwnProperty.call(obj, key)) order.push(key)
           obj[key] = v
           skipWs()
-          if (text[i] === ',') {
-            i++
-            continue
-          }
-          if (text[i] === '}') {
-            i++
-            break
-          }
+          const d = text.charCodeAt(i++)
+          if (d === 0x2c) continue
+          if (d === 0x7d) break
+          i--
           fail('Expected "," or "}"')
         }
       }
@@ -132,39 +134,31 @@ export function parseJsonText(text: string): JsonValue {
       if (raw) obj[RAW_NUMBERS] = raw
       return obj
     }
-    if (c === '[') {
+    if (c === 0x5b /* [ */) {
       i++
       const arr: JsonArray = []
       let raw: Map<string, string> | undefined
       skipWs()
-      if (text[i] === ']') {
+      if (text.charCodeAt(i) === 0x5d) {
         i++
         return arr
       }
       for (;;) {
-        skipWs()
-        const before = i
+        oddNumber = null
         const v = parseValue()
-        if (typeof v === 'number') {
-          const src = text.slice(before, i)
-          if (JSON.stringify(v) !== src) (raw ??= new Map()).set(String(arr.length), src)
-        }
+        if (oddNumber !== null && typeof v === 'number' && JSON.stringify(v) !== oddNumber) (raw ??= new Map()).set(String(arr.length), oddNumber)
         arr.push(v)
         skipWs()
-        if (text[i] === ',') {
-          i++
-          continue
-        }
-        if (text[i] === ']') {
-          i++
-          break
-        }
+        const d = text.charCodeAt(i++)
+        if (d === 0x2c) continue
+        if (d === 0x5d) break
+        i--
         fail('Expected "," or "]"')
       }
       if (raw) arr[RAW_NUMBERS] = raw
       return arr
     }
-    if (c === '"') return parseString()
+    if (c === QUOTE) return parseString()
     if (text.startsWith('true', i)) {
       i += 4
       return true
@@ -180,8 +174,10 @@ export function parseJsonText(text: string): JsonValue {
     NUMBER_RE.lastIndex = i
     const m = NUMBER_RE.exec(text)
     if (m) {
-      i += m[0].length
-      return Number(m[0])
+      const src = m[0]
+      i += src.length
+      oddNumber = PLAIN_INT_RE.test(src) ? null : src
+      return Number(src)
     }
     return fail(i >= n ? 'Unexpected end of JSON' : `Unexpected character ${JSON.stringify(text[i])}`)
   }
@@ -345,4 +341,16 @@ function quote(s: string): string {
 
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** A copy of `obj` with many new keys appended at the end (one copy, for large vocabularies). */
+export function withAppendedKeys(obj: JsonObject, entries: [string, JsonValue][]): JsonObject {
+  const order = orderedKeys(obj).slice()
+  const copy: JsonObject = { ...obj }
+  for (const [k, v] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(copy, k)) order.push(k)
+    copy[k] = v
+  }
+  copy[KEY_ORDER] = order
+  return copy
 }
