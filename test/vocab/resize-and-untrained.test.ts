@@ -137,7 +137,7 @@ describe('resize embeddings without loading the model', () => {
         for (let j = 0; j < hfMean.length; j++) {
           expect(ulpDiff('BF16', ours[i][j], refRound('BF16', hfMean[j]))).toBeLessThanOrEqual(1)
           // transformers adds noise of about 3e-5·σ (mean_resizing's 1e-9·covariance); bf16 mostly rounds it away.
-          expect(Math.abs(ours[i][j] - hfRows[i][j])).toBeLessThan(5e-5)
+          expect(Math.abs(ours[i][j] - hfRows[i][j]) < 5e-5 || ulpDiff('BF16', ours[i][j], hfRows[i][j]) <= 1).toBe(true)
         }
     }
   })
