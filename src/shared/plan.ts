@@ -132,7 +132,11 @@ export interface SetRows {
   from: { tensor: TensorRef } | { stat: number }
 }
 
-export type RowInit = { stat: number } | { zeros: true }
+/**
+ * How new rows are filled: one statistic for every new row (optionally plus seeded noise, std in
+ * absolute units), zeros, or one statistic per new row (in row order).
+ */
+export type RowInit = { stat: number; noise?: { seed: number; std: number } } | { zeros: true } | { perRow: number[] }
 
 /** A per-column statistic over rows of a tensor, computed in float64 then rounded. */
 export interface RowStat {
@@ -141,6 +145,10 @@ export interface RowStat {
   tensor: TensorRef
   /** Only rows below this count take part (the old vocabulary). */
   rows: number
+  /** Only rows from this index on take part (a window [fromRow, rows): one row copies that row). */
+  fromRow?: number
+  /** Exactly these rows take part (sub-token mean); overrides rows/fromRow. */
+  rowList?: number[]
   /** For 'trained-mean': a row is trained when max |x| > eps. */
   eps?: number
 }
