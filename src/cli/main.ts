@@ -9,6 +9,12 @@ import { executePlan } from '../core/exec/execute-plan'
 import { readModelInfo } from '../core/model/read-model-info'
 import { createPoolRunner } from '../main/jobs/pool-runner'
 import { formatBytes, formatCount, formatPlan, parseSize, progressLine } from './format'
+import { readFile } from 'node:fs/promises'
+import { scanVocabRows } from '../core/vocab/scan-vocab-rows'
+import { vocabTruthTable, type VocabTruthTable } from '../core/vocab/vocab-truth-table'
+import { planResize, type InitStrategy } from '../core/vocab/plan-resize'
+import { planUntrainedFix } from '../core/vocab/plan-untrained-fix'
+import { planAddTokens } from '../core/vocab/plan-add-tokens'
 
 const HELP = `graft ${GRAFT_VERSION} — surgery on Hugging Face checkpoints
 
@@ -20,7 +26,20 @@ Usage:
                                                Merge LoRA adapters into a base model, streamed
   graft convert --in DIR --out DIR [--dtype ...] [--max-shard-size ...] [--dry-run] [--json]
                                                Copy a model, casting float tensors or resharding
+  graft vocab <dir> [--scan] [--json]          The vocabulary truth table: tokenizer, config and tensor
+                                               sizes, padding and (--scan) untrained rows, with fixes
+  graft resize --in DIR --out DIR (--size N | --to-tokenizer) [--pad-to-multiple-of K]
+              [--init mean|trained-mean|mean-noise|copy-row:ID|zeros] [--seed S] [--allow-shrink]
+                                               Resize embeddings (and head) without loading the model
+  graft tokens add --in DIR --out DIR [--token T ...] [--special T ...] [--tokens-file F]
+              [--init trained-mean|mean|subtoken-mean|mean-noise|zeros] [--pad-to-multiple-of K]
+                                               Add tokens to the tokenizer and resize in one pass
+  graft untrained scan <dir> [--json]          List untrained (all-zero) embedding/head rows
+  graft untrained fix --in DIR --out DIR [--strategy trained-mean|mean]
+                                               Set untrained rows to the mean of trained rows
   graft serve [--port N] [--no-open]           Run the workbench UI in a browser (web mode)
+
+All commands that write take --dry-run (print the plan), --json, --overwrite and --threads N.
   graft --help | --version
 
 Exit codes: 0 success, 1 the operation failed, 2 bad usage.
@@ -82,6 +101,68 @@ async function runPlan(plan: Plan, opts: { json: boolean; dryRun: boolean; overw
     process.off('SIGTERM', onSig)
     await runner.close()
   }
+}
+
+const WRITE_OPTIONS = {
+  dtype: { type: 'string' },
+  'max-shard-size': { type: 'string' },
+  threads: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  overwrite: { type: 'boolean', default: false },
+} as const
+
+function positiveInt(s: string, flag: string): number {
+  const n = Number(s)
+  if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer (got "${s}")`)
+  return n
+}
+
+function shardSize(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined
+  const n = parseSize(s)
+  if (n === null) fail(`--max-shard-size must look like 5GB or 500MB (got "${s}")`)
+  return n
+}
+
+function writeFlags(v: { json?: boolean; 'dry-run'?: boolean; overwrite?: boolean; threads?: string }) {
+  return { json: !!v.json, dryRun: !!v['dry-run'], overwrite: !!v.overwrite, threads: v.threads !== undefined ? positiveInt(v.threads, '--threads') : undefined }
+}
+
+function parseInit(s: string, seed: string | undefined): InitStrategy {
+  if (s === 'mean' || s === 'trained-mean' || s === 'zeros') return { kind: s }
+  if (s === 'mean-noise') return { kind: 'mean-noise', seed: seed !== undefined ? Number(seed) : 0 }
+  const m = /^copy-row:(\d+)$/.exec(s)
+  if (m) return { kind: 'copy-row', row: Number(m[1]) }
+  fail(`--init must be mean, trained-mean, mean-noise, copy-row:ID or zeros (got "${s}")`)
+}
+
+async function withRunner<T>(threads: number | undefined, f: (r: ReturnType<typeof createPoolRunner>) => Promise<T>): Promise<T> {
+  const runner = createPoolRunner({ threads })
+  try {
+    return await f(runner)
+  } finally {
+    await runner.close()
+  }
+}
+
+function formatTruthTable(t: VocabTruthTable): string {
+  const rows: [string, string][] = [
+    ['tokenizer', t.tokenizerSize === null ? 'none' : `${t.tokenizerSize} tokens (${t.modelVocabSize} in the model vocab, ${t.addedTokens.length} added)`],
+    [`config ${t.configVocabField}`, String(t.configVocabSize ?? '?')],
+    ['embedding', t.embedName ? `${t.embedName}: ${t.embedRows} rows` : 'not found'],
+    ['head', t.headName ? `${t.headName}: ${t.headRows} rows` : t.tied ? `tied to the embedding (${t.headRows} rows)` : 'none'],
+    ['padding rows', String(t.paddingRows)],
+  ]
+  if (t.untrained) rows.push(['untrained', `${t.untrained.length} row(s)${t.untrained.length ? ': ' + t.untrained.slice(0, 8).map((u) => `${u.id} ${JSON.stringify(u.token)}`).join(', ') + (t.untrained.length > 8 ? ', …' : '') : ''}`])
+  const lines = rows.map(([k, v]) => `${k.padEnd(20)} ${v}`)
+  lines.push('')
+  for (const c of t.checks) {
+    const mark = c.severity === 'ok' ? '✓' : c.severity === 'info' ? 'i' : c.severity === 'warning' ? '!' : '✗'
+    lines.push(`${mark} ${c.message}`)
+    if (c.fix) lines.push(`  fix: ${c.fix.command}`)
+  }
+  return lines.join('\n')
 }
 
 async function inspect(dir: string, json: boolean): Promise<void> {
@@ -178,6 +259,74 @@ export async function main(argv: string[]): Promise<number> {
         const plan = await planConvert({ base: values.in, out: values.out, dtype: parseDtype(values.dtype), maxShardBytes: maxShard })
         await runPlan(plan, { json: values.json!, dryRun: values['dry-run']!, overwrite: values.overwrite! })
         return 0
+      }
+      case 'vocab': {
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, scan: { type: 'boolean', default: false } }, allowPositionals: true })
+        if (positionals.length !== 1) fail('vocab takes one folder: graft vocab <dir> [--scan] [--json]')
+        const info = await readModelInfo(positionals[0])
+        const scan = values.scan ? await withRunner(undefined, (runner) => scanVocabRows({ info, runner })) : undefined
+        const table = await vocabTruthTable({ dir: positionals[0], info, scan })
+        process.stdout.write(values.json ? JSON.stringify(table, null, 2) + '\n' : formatTruthTable(table) + '\n')
+        return table.checks.some((c) => c.severity === 'error') ? 1 : 0
+      }
+      case 'resize': {
+        const { values } = parseArgs({ args: rest, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, 'to-tokenizer': { type: 'boolean', default: false }, 'pad-to-multiple-of': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'allow-shrink': { type: 'boolean', default: false } } })
+        if (!values.in || !values.out) fail('resize needs --in DIR and --out DIR')
+        let size = values.size !== undefined ? positiveInt(values.size, '--size') : undefined
+        if (values['to-tokenizer']) {
+          const table = await vocabTruthTable({ dir: values.in })
+          if (table.tokenizerSize === null) fail(`--to-tokenizer: ${values.in} has no readable tokenizer.json`)
+          size = table.tokenizerSize
+        }
+        const pad = values['pad-to-multiple-of'] !== undefined ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined
+        if (size === undefined && pad === undefined) fail('resize needs --size N, --to-tokenizer or --pad-to-multiple-of K')
+        const plan = await planResize({ base: values.in, out: values.out, newSize: size, padToMultipleOf: pad, init: parseInit(values.init!, values.seed), allowShrink: values['allow-shrink'], dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']) })
+        await runPlan(plan, writeFlags(values))
+        return 0
+      }
+      case 'tokens': {
+        const [sub, ...args] = rest
+        if (sub !== 'add') fail('usage: graft tokens add --in DIR --out DIR --token T [--special T] ...')
+        const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, token: { type: 'string', multiple: true }, special: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'pad-to-multiple-of': { type: 'string' } } })
+        if (!values.in || !values.out) fail('tokens add needs --in DIR and --out DIR')
+        const tokens = [...(values.token ?? []).map((content) => ({ content, special: false })), ...(values.special ?? []).map((content) => ({ content, special: true }))]
+        if (values['tokens-file']) {
+          const text = await readFile(values['tokens-file'], 'utf8')
+          for (const line of text.split(/\r?\n/)) if (line.trim()) tokens.push({ content: line.replace(/\s+$/, ''), special: false })
+        }
+        if (tokens.length === 0) fail('tokens add needs at least one --token, --special or --tokens-file')
+        const init = values.init === 'subtoken-mean' ? ('subtoken-mean' as const) : parseInit(values.init!, values.seed)
+        const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']) })
+        if (!values.json) process.stderr.write(`Tokenizer: ${res.tokenizer.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
+        await runPlan(res.plan, writeFlags(values))
+        return 0
+      }
+      case 'untrained': {
+        const [sub, ...args] = rest
+        if (sub === 'scan') {
+          const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true })
+          if (positionals.length !== 1) fail('usage: graft untrained scan <dir> [--json]')
+          const info = await readModelInfo(positionals[0])
+          const scan = await withRunner(undefined, (runner) => scanVocabRows({ info, runner }))
+          const table = await vocabTruthTable({ dir: positionals[0], info, scan })
+          if (values.json) process.stdout.write(JSON.stringify({ untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained }, null, 2) + '\n')
+          else {
+            process.stdout.write(`${scan.untrainedEmbed.length} untrained embedding row(s), ${scan.untrainedHead.length} untrained head row(s).\n`)
+            for (const u of table.untrained ?? []) process.stdout.write(`  ${String(u.id).padStart(7)}  ${JSON.stringify(u.token)}  ${u.inEmbed ? 'embed' : ''}${u.inEmbed && u.inHead ? '+' : ''}${u.inHead ? 'head' : ''}\n`)
+          }
+          return 0
+        }
+        if (sub === 'fix') {
+          const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, strategy: { type: 'string', default: 'trained-mean' } } })
+          if (!values.in || !values.out) fail('untrained fix needs --in DIR and --out DIR')
+          if (values.strategy !== 'trained-mean' && values.strategy !== 'mean') fail('--strategy must be trained-mean or mean')
+          const info = await readModelInfo(values.in)
+          const scan = await withRunner(undefined, (runner) => scanVocabRows({ info, runner }))
+          const plan = await planUntrainedFix({ base: values.in, out: values.out, embedRows: scan.untrainedEmbed, headRows: scan.untrainedHead, strategy: values.strategy })
+          await runPlan(plan, writeFlags(values))
+          return 0
+        }
+        fail('usage: graft untrained scan <dir> | graft untrained fix --in DIR --out DIR')
       }
       case 'serve': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, 'no-open': { type: 'boolean', default: false } } })

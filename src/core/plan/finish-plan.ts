@@ -62,7 +62,12 @@ export function finishPlan(opts: {
       addRead(l.b)
     }
   }
-  for (const s of opts.stats) bytesRead += s.tensor.byteLength
+  for (const s of opts.stats) {
+    const rows = s.tensor.shape[0] || 1
+    const rowBytes = s.tensor.byteLength / rows
+    const used = s.rowList ? s.rowList.length : Math.min(rows, s.rows) - (s.fromRow ?? 0)
+    bytesRead += used * rowBytes
+  }
   const threads = opts.threads ?? 2
   const largestSmall = Math.max(0, ...tensors.filter((t) => t.dora?.normAxis === 'column').map((t) => t.byteLength * 4))
   return {

@@ -1,0 +1,74 @@
+import { Tokenizer } from 'tokenizers'
+import type { Dtype } from '../../shared/dtypes'
+import type { Plan } from '../../shared/plan'
+import { GraftError } from '../errors'
+import { readModelInfo } from '../model/read-model-info'
+import { addTokens, type AddTokensResult, type NewAddedToken } from '../tokenizer/add-tokens'
+import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
+import { verifyTokenizer, type VerifyTokenizerReport } from '../tokenizer/verify-tokenizer'
+import { planResize, targetRows, type InitStrategy } from './plan-resize'
+
+/** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
+const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
+
+export interface AddTokensRequest {
+  base: string
+  out: string
+  tokens: NewAddedToken[]
+  /** New-row init; 'subtoken-mean' is computed here from the old tokenizer. */
+  init: InitStrategy['kind'] | InitStrategy
+  padToMultipleOf?: number
+  dtype?: Dtype | 'keep'
+  maxShardBytes?: number
+}
+
+export interface AddTokensPlan {
+  plan: Plan
+  tokenizer: AddTokensResult
+  verify: VerifyTokenizerReport
+}
+
+/**
+ * "Add these tokens, resize with this init" as one plan and one pass: the tokenizer files are
+ * edited (as transformers' add_tokens would write them) and verified with the real tokenizers
+ * library, and the embedding and head grow to cover the new ids with the chosen initialisation.
+ */
+export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPlan> {
+  const info = await readModelInfo(req.base)
+  const files = await readTokenizerFiles({ dir: req.base })
+  const edit = addTokens({ files, tokens: req.tokens })
+  if (edit.added.length === 0)
+    throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.reason})`).join(', ')}.`, { file: req.base, hint: 'Every token is already in the vocabulary or the added tokens.' })
+  const newJson = edit.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
+  const verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: edit.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: edit.newSize })
+  if (!verify.ok) throw new GraftError('TOKENIZER', `The edited tokenizer failed verification: ${verify.problems.join('; ')}`, { file: req.base })
+  const embedRows = info.embedName ? info.checkpoint.tensors.get(info.embedName)!.shape[0] : 0
+  const n = targetRows(Math.max(embedRows, edit.newSize), Math.max(embedRows, edit.newSize), req.padToMultipleOf)
+  let init: InitStrategy = typeof req.init === 'string' ? ({ kind: req.init } as InitStrategy) : req.init
+  if (init.kind === 'subtoken-mean') {
+    // Pieces of each new token's text under the OLD tokenizer (Unsloth's intended semantics).
+    const old = Tokenizer.fromString(files.tokenizerJson.text)
+    const pieces: number[][] = new Array(n - embedRows).fill(null).map(() => [])
+    for (const a of edit.added) {
+      if (a.id < embedRows) continue
+      const enc = await old.encode(a.content, null, { addSpecialTokens: false })
+      pieces[a.id - embedRows] = enc.getIds()
+    }
+    init = { kind: 'subtoken-mean', pieces }
+  } else if (init.kind === 'mean-noise' && init.seed === undefined) init = { ...init, seed: 0 }
+  const plan = await planResize({
+    base: req.base,
+    out: req.out,
+    newSize: n,
+    init,
+    dtype: req.dtype,
+    maxShardBytes: req.maxShardBytes,
+    tokenizerEdits: edit.files,
+    reason: `${edit.added.length} token(s) added: ${edit.added.map((a) => `${a.content}=${a.id}`).join(', ')}`,
+  })
+  plan.title = `Add ${edit.added.length} token(s) to ${info.dir} and resize to ${n}`
+  for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.` })
+  for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
+  if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
+  return { plan, tokenizer: edit, verify }
+}

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { readModelInfo, type ModelInfo } from '../model/read-model-info'
+import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
+import { tokenizerSummary } from '../tokenizer/tokenizer-summary'
+import { toErrorInfo } from '../errors'
+import type { VocabRowScan } from './scan-vocab-rows'
+
+/** One line of the truth table: a fact that holds or a mismatch, with the fix Graft can apply. */
+export interface VocabCheck {
+  code: 'TOKENIZER_EXCEEDS_EMBEDDING' | 'CONFIG_VOCAB_MISMATCH' | 'HEAD_ROWS_MISMATCH' | 'PADDING_ROWS' | 'UNTRAINED_ROWS' | 'NO_TOKENIZER' | 'TOKENIZER_UNREADABLE' | 'CONSISTENT'
+  severity: 'ok' | 'info' | 'warning' | 'error'
+  message: string
+  fix?: { kind: 'resize'; newSize: number; command: string } | { kind: 'untrained-fix'; command: string }
+}
+
+export interface VocabTruthTable {
+  dir: string
+  tokenizerSize: number | null
+  modelVocabSize: number | null
+  addedTokens: { id: number; content: string; special: boolean }[]
+  configVocabSize: number | null
+  configVocabField: string
+  embedName: string | null
+  embedRows: number | null
+  headName: string | null
+  headRows: number | null
+  tied: boolean
+  /** Embedding rows beyond the tokenizer (padding, e.g. Qwen's 151936 vs 151665). */
+  paddingRows: number
+  /** From a row scan, when one was run: untrained ids with their token strings. */
+  untrained: { id: number; token: string | null; text: string | null; inEmbed: boolean; inHead: boolean }[] | null
+  checks: VocabCheck[]
+}
+
+/**
+ * The vocabulary truth table of a model folder: tokenizer length, added tokens, config vocab_size
+ * (nested too), embedding and head rows, padding rows and (with a scan) untrained rows — and every
+ * mismatch explained with the fix Graft can apply.
+ */
+export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; scan?: VocabRowScan }): Promise<VocabTruthTable> {
+  const info = opts.info ?? (await readModelInfo(opts.dir))
+  const embedRows = info.embedName ? info.checkpoint.tensors.get(info.embedName)!.shape[0] : null
+  const headRows = info.headName ? info.checkpoint.tensors.get(info.headName)!.shape[0] : info.tied ? embedRows : null
+  const checks: VocabCheck[] = []
+  let tok: Awaited<ReturnType<typeof readTokenizerFiles>> | null = null
+  if (existsSync(join(info.dir, 'tokenizer.json'))) {
+    try {
+      tok = await readTokenizerFiles({ dir: info.dir })
+    } catch (e) {
+      const err = toErrorInfo(e)
+      checks.push({ code: 'TOKENIZER_UNREADABLE', severity: 'error', message: `The tokenizer cannot be read: ${err.message}` })
+    }
+  } else checks.push({ code: 'NO_TOKENIZER', severity: 'info', message: 'The folder has no tokenizer.json, so the tokenizer side cannot be checked.' })
+  const untrainedIds = opts.scan ? [...new Set([...opts.scan.untrainedEmbed, ...opts.scan.untrainedHead])].sort((a, b) => a - b) : []
+  const summary = tok ? tokenizerSummary({ files: tok, ids: untrainedIds }) : null
+  const tokenizerSize = summary?.size ?? null
+  const field = info.vocabConfigPath.join('.')
+  if (tokenizerSize !== null && embedRows !== null && tokenizerSize > embedRows) {
+    const pad = 64
+    const n = Math.ceil(tokenizerSize / pad) * pad
+    checks.push({
+      code: 'TOKENIZER_EXCEEDS_EMBEDDING',
+      severity: 'error',
+      message: `The tokenizer has ${tokenizerSize} tokens but ${info.embedName} has only ${embedRows} rows: ids ${embedRows}…${tokenizerSize - 1} have no embedding (index out of range, or a size mismatch when an adapter is loaded).`,
+      fix: { kind: 'resize', newSize: tokenizerSize, command: `graft resize --in ${info.dir} --out OUT --size ${tokenizerSize} --init trained-mean   (or --pad-to-multiple-of ${pad} for ${n})` },
+    })
+  }
+  if (embedRows !== null && headRows !== null && headRows !== embedRows)
+    checks.push({ code: 'HEAD_ROWS_MISMATCH', severity: 'error', message: `${info.embedName} has ${embedRows} rows but ${info.headName} has ${headRows}.` })
+  if (embedRows !== null && info.vocabSize !== null && info.vocabSize !== embedRows)
+    checks.push({
+      code: 'CONFIG_VOCAB_MISMATCH',
+      severity: 'error',
+      message: `config ${field} is ${info.vocabSize} but ${info.embedName} has ${embedRows} rows; transformers will refuse to load it (size mismatch).`,
+      fix: { kind: 'resize', newSize: embedRows, command: `graft resize --in ${info.dir} --out OUT --size ${embedRows}   (tensors unchanged; config ${field} = ${embedRows})` },
+    })
+  const paddingRows = tokenizerSize !== null && embedRows !== null && embedRows > tokenizerSize ? embedRows - tokenizerSize : 0
+  if (paddingRows > 0)
+    checks.push({ code: 'PADDING_ROWS', severity: 'info', message: `${paddingRows} embedding rows (${tokenizerSize}…${embedRows! - 1}) have no token: padding, which is normal (e.g. for a multiple of 64 or 128). Do not shrink to the tokenizer length.` })
+  let untrained: VocabTruthTable['untrained'] = null
+  if (opts.scan) {
+    const embedSet = new Set(opts.scan.untrainedEmbed)
+    const headSet = new Set(opts.scan.untrainedHead)
+    untrained = untrainedIds.map((id, i) => ({ id, token: summary?.tokens[i]?.token ?? null, text: summary?.tokens[i]?.text ?? null, inEmbed: embedSet.has(id), inHead: headSet.has(id) }))
+    const inTok = untrained.filter((u) => tokenizerSize === null || u.id < tokenizerSize)
+    if (inTok.length > 0)
+      checks.push({
+        code: 'UNTRAINED_ROWS',
+        severity: 'warning',
+        message: `${inTok.length} token(s) have untrained (all-zero${opts.scan.head ? ' or repeated head' : ''}) rows, e.g. ${inTok.slice(0, 5).map((u) => `${u.id} ${JSON.stringify(u.token)}`).join(', ')}. Training on text that contains them gives NaN losses.`,
+        fix: { kind: 'untrained-fix', command: `graft untrained fix --in ${info.dir} --out OUT` },
+      })
+  }
+  if (!checks.some((c) => c.severity === 'error' || c.severity === 'warning'))
+    checks.unshift({ code: 'CONSISTENT', severity: 'ok', message: `Tokenizer, config and tensors agree${tokenizerSize !== null ? ` (${tokenizerSize} tokens, ${embedRows} rows)` : ''}.` })
+  return {
+    dir: info.dir,
+    tokenizerSize,
+    modelVocabSize: summary?.modelVocabSize ?? null,
+    addedTokens: summary?.added ?? [],
+    configVocabSize: info.vocabSize,
+    configVocabField: field,
+    embedName: info.embedName,
+    embedRows,
+    headName: info.headName,
+    headRows,
+    tied: info.tied,
+    paddingRows,
+    untrained,
+    checks,
+  }
+}
