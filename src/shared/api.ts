@@ -56,7 +56,76 @@ export interface MergeParams {
   overwrite?: boolean
 }
 
-export type JobRequest = { kind: 'merge'; params: MergeParams } | { kind: 'hash'; params: { path: string } }
+export type InitKind = 'mean' | 'trained-mean' | 'subtoken-mean' | 'mean-noise' | 'zeros'
+
+export interface ResizeParams {
+  base: string
+  out: string
+  newSize?: number
+  padToMultipleOf?: number
+  init: InitKind | { kind: 'copy-row'; row: number }
+  seed?: number
+  allowShrink?: boolean
+  overwrite?: boolean
+}
+
+export interface NewToken {
+  content: string
+  special: boolean
+  normalized?: boolean
+  lstrip?: boolean
+  rstrip?: boolean
+  single_word?: boolean
+}
+
+export interface TokensAddParams {
+  base: string
+  out: string
+  tokens: NewToken[]
+  init: InitKind
+  padToMultipleOf?: number
+  overwrite?: boolean
+}
+
+export interface UntrainedFixParams {
+  base: string
+  out: string
+  strategy?: 'trained-mean' | 'mean'
+  overwrite?: boolean
+}
+
+/** Operations that run as jobs in the worker pool. */
+export type JobRequest =
+  | { kind: 'merge'; params: MergeParams }
+  | { kind: 'resize'; params: ResizeParams }
+  | { kind: 'tokens-add'; params: TokensAddParams }
+  | { kind: 'untrained-fix'; params: UntrainedFixParams }
+  /** Reads the embedding and head rows: untrained rows and row-norm histograms (no output). */
+  | { kind: 'scan'; params: { path: string } }
+  | { kind: 'hash'; params: { path: string } }
+
+/** Row-norm histogram of a vocab tensor, with new and untrained rows counted apart. */
+export interface NormHistogram {
+  tensor: string
+  rows: number
+  min: number
+  max: number
+  /** Bin edges: bins + 1 values. */
+  edges: number[]
+  counts: number[]
+  /** Of each bin's rows, how many are untrained or new (beyond `newFrom`). */
+  untrained: number[]
+  added: number[]
+  newFrom: number | null
+}
+
+/** Result of a `scan` job. */
+export interface ScanResult {
+  untrainedEmbed: number[]
+  untrainedHead: number[]
+  untrained: { id: number; token: string | null; text: string | null; inEmbed: boolean; inHead: boolean }[]
+  histograms: NormHistogram[]
+}
 
 export interface JobInfo {
   id: string

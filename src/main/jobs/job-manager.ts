@@ -6,7 +6,12 @@ import type { JobProgress } from '../../shared/progress'
 import { executePlan, runAll } from '../../core/exec/execute-plan'
 import { newControl, controlViews, type TaskRunner, type WorkerTask } from '../../core/exec/worker-task'
 import { CancelledError, GraftError, toErrorInfo } from '../../core/errors'
-import { planMerge } from '../../core/lora/plan-merge'
+import { readModelInfo } from '../../core/model/read-model-info'
+import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
+import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
+import { normHistogram } from '../../core/vocab/norm-histogram'
+import type { ScanResult } from '../../shared/api'
+import { jobTitle, planJob } from './plan-job'
 
 const PROGRESS_MS = 200
 const MAX_FINISHED_JOBS = 50
@@ -57,7 +62,7 @@ export class JobManager {
     const info: JobInfo = {
       id,
       kind: req.kind,
-      title: req.kind === 'merge' ? `Merge into ${req.params.out}` : `Hash ${req.params.path}`,
+      title: jobTitle(req),
       state: 'running',
       progress: null,
       startedAt: Date.now(),
@@ -76,7 +81,9 @@ export class JobManager {
     entry.done = (async () => {
       this.emit(info)
       try {
-        info.result = req.kind === 'merge' ? await this.runMerge(req.params, abort.signal, onProgress, info) : await this.runHash(req.params.path, abort.signal, onProgress)
+        if (req.kind === 'hash') info.result = await this.runHash(req.params.path, abort.signal, onProgress)
+        else if (req.kind === 'scan') info.result = await this.runScan(req.params.path, abort.signal, onProgress)
+        else info.result = await this.runPlanned(req, abort.signal, onProgress, info)
         info.state = 'done'
       } catch (e) {
         const err = toErrorInfo(e)
@@ -91,13 +98,30 @@ export class JobManager {
     return id
   }
 
-  private async runMerge(params: Extract<JobRequest, { kind: 'merge' }>['params'], signal: AbortSignal, onProgress: (p: JobProgress) => void, info: JobInfo) {
-    const plan = await planMerge({ base: params.base, adapters: params.adapters, out: params.out, dtype: params.dtype, maxShardBytes: params.maxShardBytes })
+  private async runPlanned(req: Exclude<JobRequest, { kind: 'hash' | 'scan' }>, signal: AbortSignal, onProgress: (p: JobProgress) => void, info: JobInfo) {
+    onProgress({ phase: 'planning', bytesDone: 0, bytesTotal: 0, tensorsDone: 0, tensorsTotal: 0, bytesPerSec: 0, etaSec: null })
+    const plan = await planJob(req, this.runner, signal)
     for (const d of plan.decisions) info.log.push(`decision: ${d.message}`)
     for (const w of plan.warnings) info.log.push(`warning: ${w.message}`)
-    const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: params.overwrite })
+    const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: req.params.overwrite })
     info.log.push(`wrote ${res.outDir} (${res.bytesWritten} bytes in ${res.seconds.toFixed(2)} s)`)
     return { outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds, decisions: plan.decisions, warnings: plan.warnings }
+  }
+
+  /** Scans the embedding and head rows in the pool: untrained rows and norm histograms for the plots. */
+  private async runScan(path: string, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<ScanResult> {
+    const info = await readModelInfo(path)
+    const total = (info.embedName ? info.checkpoint.tensors.get(info.embedName)!.byteLength : 0) + (info.headName && !info.tied ? info.checkpoint.tensors.get(info.headName)!.byteLength : 0)
+    const started = Date.now()
+    onProgress({ phase: 'stats', bytesDone: 0, bytesTotal: total, tensorsDone: 0, tensorsTotal: 2, bytesPerSec: 0, etaSec: null })
+    const scan = await scanVocabRows({ info, runner: this.runner, signal })
+    const table = await vocabTruthTable({ dir: path, info, scan })
+    const secs = (Date.now() - started) / 1000
+    onProgress({ phase: 'done', bytesDone: total, bytesTotal: total, tensorsDone: 2, tensorsTotal: 2, bytesPerSec: secs > 0 ? total / secs : 0, etaSec: 0 })
+    const histograms = [scan.embed, scan.head]
+      .filter((x): x is NonNullable<typeof x> => x !== null)
+      .map((t) => normHistogram({ tensor: t.name, norms: t.norms, untrained: t === scan.embed ? scan.untrainedEmbed : scan.untrainedHead, newFrom: null, bins: 48 }))
+    return { untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained ?? [], histograms }
   }
 
   /** Hashes every file of a folder (sha256) in the pool, with progress: the first real job. */

@@ -1,0 +1,54 @@
+import type { JobRequest, ResizeParams } from '../../shared/api'
+import { GraftError } from '../../core/errors'
+import type { Plan } from '../../shared/plan'
+import type { TaskRunner } from '../../core/exec/worker-task'
+import { planMerge } from '../../core/lora/plan-merge'
+import { planResize, type InitStrategy } from '../../core/vocab/plan-resize'
+import { planAddTokens } from '../../core/vocab/plan-add-tokens'
+import { planUntrainedFix } from '../../core/vocab/plan-untrained-fix'
+import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
+import { readModelInfo } from '../../core/model/read-model-info'
+
+export type PlannedRequest = Exclude<JobRequest, { kind: 'hash' | 'scan' }>
+
+export function jobTitle(req: JobRequest): string {
+  switch (req.kind) {
+    case 'merge':
+      return `Merge ${req.params.adapters.length} adapter(s) into ${req.params.out}`
+    case 'resize':
+      return `Resize vocabulary → ${req.params.out}`
+    case 'tokens-add':
+      return `Add ${req.params.tokens.length} token(s) → ${req.params.out}`
+    case 'untrained-fix':
+      return `Repair untrained rows → ${req.params.out}`
+    case 'scan':
+      return `Scan rows of ${req.params.path}`
+    case 'hash':
+      return `Hash ${req.params.path}`
+  }
+}
+
+function initOf(p: ResizeParams): InitStrategy {
+  const init = p.init
+  if (typeof init === 'object') return init
+  if (init === 'mean-noise') return { kind: 'mean-noise', seed: p.seed ?? 0 }
+  if (init === 'subtoken-mean') throw new GraftError('BAD_REQUEST', 'subtoken-mean needs the new tokens; use "add tokens", which tokenizes them with the old tokenizer.')
+  return { kind: init }
+}
+
+/** The plan of any output-writing job: the preflight the UI shows and the job then executes. */
+export async function planJob(req: PlannedRequest, runner: TaskRunner, signal?: AbortSignal): Promise<Plan> {
+  switch (req.kind) {
+    case 'merge':
+      return planMerge({ base: req.params.base, adapters: req.params.adapters, out: req.params.out, dtype: req.params.dtype, maxShardBytes: req.params.maxShardBytes })
+    case 'resize':
+      return planResize({ base: req.params.base, out: req.params.out, newSize: req.params.newSize, padToMultipleOf: req.params.padToMultipleOf, init: initOf(req.params), allowShrink: req.params.allowShrink })
+    case 'tokens-add':
+      return (await planAddTokens({ base: req.params.base, out: req.params.out, tokens: req.params.tokens, init: req.params.init === 'mean-noise' ? { kind: 'mean-noise', seed: 0 } : req.params.init, padToMultipleOf: req.params.padToMultipleOf })).plan
+    case 'untrained-fix': {
+      const info = await readModelInfo(req.params.base)
+      const scan = await scanVocabRows({ info, runner, signal })
+      return planUntrainedFix({ base: req.params.base, out: req.params.out, embedRows: scan.untrainedEmbed, headRows: scan.untrainedHead, strategy: req.params.strategy })
+    }
+  }
+}
