@@ -96,4 +96,19 @@ describe('graft CLI', () => {
     const scan = JSON.parse(graft('untrained', 'scan', join(DEMO, 'base'), '--json').out)
     expect(scan.untrainedEmbed).toEqual([3, 4, 5, 6, 7, 8])
   })
+
+  it('add tokens + merge an adapter in one pass: grows the merged vocabulary, keeps the merge', async () => {
+    const dir = await tempDir()
+    const r = graft('tokens', 'add', '--in', join(DEMO, 'base'), '--adapter', join(DEMO, 'adapter'), '--out', join(dir, 'both'), '--special', '<image>', '--init', 'mean')
+    expect(r.code, r.err).toBe(0)
+    expect(graft('merge', '--base', join(DEMO, 'base'), '--adapter', join(DEMO, 'adapter'), '--out', join(dir, 'merged')).code).toBe(0)
+    const both = await readModel(join(dir, 'both'))
+    const merged = await readModel(join(dir, 'merged'))
+    const e = both.get('model.embed_tokens.weight')!
+    expect(e.shape).toEqual([32004, 32])
+    expect(e.values.slice(0, 32003 * 32)).toEqual(merged.get('model.embed_tokens.weight')!.values)
+    expect(both.get('model.layers.1.mlp.down_proj.weight')!.values).toEqual(merged.get('model.layers.1.mlp.down_proj.weight')!.values)
+    const v = JSON.parse(graft('vocab', join(dir, 'both'), '--json').out)
+    expect(v).toMatchObject({ tokenizerSize: 32004, embedRows: 32004, headRows: 32004, configVocabSize: 32004 })
+  })
 })

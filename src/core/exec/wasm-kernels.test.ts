@@ -321,6 +321,9 @@ describe('wasm kernels', () => {
         [7, 2, 70_000], // several wrapper blocks of rows
         [300_000, 1, 2], // one row per block
         [65, 64, 9],
+        [4099, 64, 20], // m > 512 KiB: packed column tiles, plus 4-wide and scalar tails
+        [2048, 128, 40], // packed, width a multiple of 32
+        [40, 4000, 3], // packed with a single full tile
       ]
       for (const [width, r, rows] of cases) {
         const m = weightLike(r * width)

@@ -31,10 +31,11 @@ interface KernelExports {
   addInto(w: number, d: number, n: number): void
   rowDelta(coef: number, m: number, width: number, r: number, s: number, out: number): void
   loraRow(coef: number, m: number, width: number, r: number, s: number, w: number): void
-  loraRows(coefs: number, m: number, width: number, r: number, s: number, w: number, rows: number, round: number): void
+  packTiles(m: number, width: number, r: number, packed: number): void
+  loraRows(coefs: number, m: number, packed: number, width: number, r: number, s: number, w: number, rows: number, round: number): void
 }
 
-const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'loraRows'] as const
+const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'packTiles', 'loraRows'] as const
 
 function env(name: string): string | undefined {
   return typeof process !== 'undefined' ? process.env?.[name] : undefined
@@ -94,6 +95,8 @@ const ALIGN = 64
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN
 /** Elements per block for the streaming conversions: 256 KiB of f32 stays in L2. */
 const BLOCK = 1 << 16
+/** loraRows packs m into column tiles above this size (about where it stops fitting in L2). */
+const PACK_MIN_BYTES = 512 << 10
 
 let base = 0
 let buf: ArrayBuffer | null = null
@@ -289,19 +292,26 @@ export function loraRows(coefs: Float32Array, r: number, m: Float32Array, width:
   if (round < 0) throw unsupported('loraRows', roundDelta)
   if (rows === 0) return
   const k = need()
-  const rowsPerBlock = Math.max(1, Math.floor((BLOCK * 4) / Math.max(1, width)))
+  // A block of rows (≈ BLOCK floats of w) is copied in, updated and copied out. While m is small
+  // (it stays in L2) the kernel goes row after row; a larger m is first packed into column tiles
+  // that the kernel reuses across the block's rows (same bits either way).
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK / width))
   const mBytes = alignUp(r * width * 4)
+  const pack = mBytes > PACK_MIN_BYTES && width >= 32 && rows > 1
+  const pBytes = pack ? mBytes : 0
   const cBytes = alignUp(rowsPerBlock * r * 4)
-  const p = reserve(mBytes + cBytes + rowsPerBlock * width * 4)
-  const pc = p + mBytes
+  const p = reserve(mBytes + pBytes + cBytes + rowsPerBlock * width * 4)
+  const pp = pack ? p + mBytes : 0
+  const pc = p + mBytes + pBytes
   const pw = pc + cBytes
   f32.set(m.subarray(0, r * width), p >> 2)
+  if (pack) k.packTiles(p, width, r, pp)
   for (let i = 0; i < rows; i += rowsPerBlock) {
     const c = Math.min(rowsPerBlock, rows - i)
     const wi = w.subarray(i * width, (i + c) * width)
     f32.set(coefs.subarray(i * r, (i + c) * r), pc >> 2)
     f32.set(wi, pw >> 2)
-    k.loraRows(pc, p, width, r, s, pw, c, round)
+    k.loraRows(pc, p, pp, width, r, s, pw, c, round)
     wi.set(f32.subarray(pw >> 2, (pw >> 2) + c * width))
   }
 }

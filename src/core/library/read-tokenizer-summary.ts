@@ -20,8 +20,8 @@ export interface TokenizerSummary {
 /** Files that make a folder a tokenizer folder. */
 export const TOKENIZER_MARKERS = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json']
 
-/** Parsed results keyed by path, size and mtime: tokenizer.json can be tens of MB. */
-const cache = new Map<string, TokenizerSummary | null>()
+/** Parses keyed by path, size and mtime (tokenizer.json can be tens of MB); concurrent scans share one. */
+const cache = new Map<string, Promise<TokenizerSummary>>()
 const CACHE_LIMIT = 256
 
 /**
@@ -35,13 +35,14 @@ export async function readTokenizerSummary(dir: string): Promise<TokenizerSummar
   const st = await stat(tj).catch(() => null)
   if (st?.isFile()) {
     const key = `${tj}\0${st.size}\0${st.mtimeMs}`
-    let s = cache.get(key)
-    if (s === undefined) {
-      s = parseTokenizerJson(tj, await readFile(tj, 'utf8'))
+    let pending = cache.get(key)
+    if (!pending) {
+      pending = readFile(tj, 'utf8').then((text) => parseTokenizerJson(tj, text))
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
-      cache.set(key, s)
+      cache.set(key, pending)
+      pending.catch(() => cache.delete(key))
     }
-    return s && { ...s, tokenizerClass }
+    return { ...(await pending), tokenizerClass }
   }
   const vj = join(dir, 'vocab.json')
   if ((await stat(vj).catch(() => null))?.isFile()) {

@@ -9,9 +9,9 @@ import { describeFolder, readJsonOrNull, type EntryOrigin } from './describe-fol
  * model, adapter_config.json for an adapter, tokenizer_config.json for a tokenizer) and every
  * tensor named in the safetensors headers, in file then data order. Reads headers only.
  */
-export async function summarizeModel(opts: { path: string; origin?: EntryOrigin; repoId?: string }): Promise<ModelSummary> {
+export async function summarizeModel(opts: { path: string; origin?: EntryOrigin; repoId?: string; name?: string }): Promise<ModelSummary> {
   const dir = resolve(opts.path)
-  const entry = await describeFolder({ dir, origin: opts.origin ?? 'folder', repoId: opts.repoId })
+  const entry = await describeFolder({ dir, origin: opts.origin ?? 'folder', repoId: opts.repoId, name: opts.name })
   if (!entry)
     throw new GraftError('NOT_A_MODEL', `${dir} holds no model, adapter or tokenizer.`, {
       file: dir,

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
-import type { FileEdit, LoraTerm, Plan, PlanNote, TensorRef } from '../../shared/plan'
+import type { FileEdit, LoraTerm, Plan, PlanNote, RowStat, TensorRef } from '../../shared/plan'
+import { initFor, type InitStrategy } from '../vocab/plan-resize'
 import { GraftError } from '../errors'
 import { readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from '../plan/finish-plan'
@@ -17,6 +18,10 @@ export interface MergeRequest {
   dtype?: Dtype | 'keep'
   /** Shard by size; 0 or absent shards like the base. */
   maxShardBytes?: number
+  /** Grow the merged embedding and head to this many rows in the same pass (add tokens + merge). */
+  resize?: { newSize: number; init: InitStrategy; reason?: string }
+  /** Tokenizer files that replace the base's and the adapter's (from an add-tokens edit). */
+  tokenizerEdits?: { path: string; content: string }[]
 }
 
 /** Architectures whose attention/MLP weights are transformers Conv1D, stored (in, out). */
@@ -323,6 +328,21 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       h.note = h.note ?? 'untied head'
     }
   }
+  // Optional growth in the same pass (add tokens + merge): new rows from the merged source rows' statistic.
+  const stats: RowStat[] = []
+  if (req.resize && info.embedName) {
+    const names = [info.embedName, ...(info.headName ? [info.headName] : untie && ctx.virtualHead ? [ctx.virtualHead] : [])]
+    for (const name of names) {
+      const d = drafts.get(name)!
+      const rows = d.shape[0]
+      if (req.resize.newSize < rows) throw new GraftError('BAD_REQUEST', `Cannot grow ${name} to ${req.resize.newSize} rows: after merging it already has ${rows}.`, { tensor: name })
+      if (req.resize.newSize === rows || !d.source) continue
+      d.newRows = { from: rows, init: initFor(req.resize.init, d.source, rows, req.resize.newSize - rows, stats) }
+      d.shape = [req.resize.newSize, ...d.shape.slice(1)]
+      if (d.lora?.length) ctx.warnings.push({ code: 'INIT_BEFORE_LORA', message: `${name} also gets an embedding LoRA delta; its new rows are initialised from the rows before that delta.` })
+    }
+    ctx.decisions.push({ code: 'RESIZED', message: `${names.join(' and ')} grow to ${req.resize.newSize} rows in the same pass (${req.resize.init.kind})${req.resize.reason ? `: ${req.resize.reason}` : ''}.` })
+  }
   // Vocabulary: the embedding and head must agree; config.vocab_size follows the rows.
   const embedRows = info.embedName ? drafts.get(info.embedName)!.shape[0] : null
   const headName = info.headName ?? (untie ? ctx.virtualHead : null)
@@ -360,10 +380,12 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   const configText = editJsonText(info.configText, jsonEdits, join(info.dir, 'config.json'))
   // Files: config.json (edited), other base files, the adapter's tokenizer if it has one.
   const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: configText, reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
+  const tokEdits = req.tokenizerEdits ?? []
   const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
-  files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : [])], reason: 'copied from the base' })))
+  files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : []), ...tokEdits.map((f) => f.path)], reason: 'copied from the base' })))
+  for (const f of tokEdits) files.push({ kind: 'write', path: f.path, content: f.content, reason: 'edited tokenizer file (tokens added)' })
   if (tokenizerFrom) {
-    for (const f of tokenizerFrom.tokenizerFiles) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })
+    for (const f of tokenizerFrom.tokenizerFiles) if (!tokEdits.some((e) => e.path === f)) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })
     ctx.decisions.push({ code: 'TOKENIZER_FROM_ADAPTER', message: `Tokenizer files come from the adapter ${tokenizerFrom.dir}, which carries its own (${tokenizerFrom.tokenizerFiles.join(', ')}).` })
   }
   for (const d of drafts.values()) {
@@ -379,7 +401,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     maxShardBytes: req.maxShardBytes,
     metadata: { format: 'pt' },
     drafts: [...drafts.values()],
-    stats: [],
+    stats,
     files,
     decisions: ctx.decisions,
     warnings: ctx.warnings,

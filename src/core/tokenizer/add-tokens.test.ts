@@ -37,11 +37,9 @@ function withoutNewEntries(edited: string, keep: number): string {
 describe('addTokens on Qwen3 (byte-level BPE, v4 config)', () => {
   let files: TokenizerFiles
   let r: AddTokensResult
-  let tok: Tokenizer
   beforeAll(async () => {
     files = await readTokenizerFiles({ dir: join(FIXTURES, 'qwen3') })
     r = addTokens({ files, tokens: [...NEW_TOKENS, { content: '<think>', special: false }] })
-    tok = Tokenizer.fromString(file(r, 'tokenizer.json'))
   })
 
   it('assigns the next dense ids and skips duplicates with reasons', () => {
@@ -53,7 +51,6 @@ describe('addTokens on Qwen3 (byte-level BPE, v4 config)', () => {
       { content: '<think>', reason: 'already-added', id: 151667 },
     ])
     expect([r.oldSize, r.newSize]).toEqual([151669, 151671])
-    expect(tok.getVocabSize(true)).toBe(151671)
   })
 
   it('writes the transformers defaults for the flags', () => {
@@ -63,10 +60,6 @@ describe('addTokens on Qwen3 (byte-level BPE, v4 config)', () => {
       { id: 151670, content: '<|tool|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
     ])
     expect(Object.keys(list[list.length - 1])).toEqual(['id', 'content', 'single_word', 'lstrip', 'rstrip', 'normalized', 'special'])
-  })
-
-  it('changes nothing else in tokenizer.json', () => {
-    expect(withoutNewEntries(file(r, 'tokenizer.json'), 26)).toBe(files.tokenizerJson.text)
   })
 
   it('keeps the v4 tokenizer_config.json layout: added_tokens_decoder + additional_special_tokens', () => {
@@ -80,21 +73,21 @@ describe('addTokens on Qwen3 (byte-level BPE, v4 config)', () => {
     expect(again.configStyle).toBe('v4')
   })
 
-  it('encodes the new tokens to their ids and round-trips text with them', async () => {
-    const text = 'Let me think: <reason>yes</reason> then call<|tool|>now.'
-    const { ids, text: back } = await encode(tok, text)
-    expect(ids).toContain(151669)
-    expect(ids).toContain(151670)
-    expect(back).toBe(text)
+  it('loads in the tokenizers library: new ids, round trips, other text unchanged', async () => {
+    const withNew = 'Let me think: <reason>yes</reason> then call<|tool|>now.'
     const report = await verifyTokenizer({
       after: file(r, 'tokenizer.json'),
       before: files.tokenizerJson.text,
       expect: r.added.map((t) => ({ content: t.content, id: t.id })),
-      samples: ['Hello world, 你好 😀', 'def f(x):\n\treturn x'],
+      samples: ['Hello world, 你好 😀', 'def f(x):\n\treturn x', withNew],
       expectedSize: r.newSize,
     })
     expect(report.problems).toEqual([])
-    expect(report.samples.map((s) => s.status)).toEqual(['same', 'same'])
+    expect(report.size).toBe(151671)
+    expect(report.tokens.map((t) => t.ids)).toEqual([[151669], [151670]])
+    expect(report.samples.map((s) => s.status)).toEqual(['same', 'same', 'uses-new-tokens'])
+    expect(report.samples.every((s) => s.roundTrip)).toBe(true)
+    expect(report.samples[2].after).toEqual(expect.arrayContaining([151669, 151670]))
   })
 })
 
@@ -131,6 +124,10 @@ describe('addTokens on Mistral (SentencePiece-style BPE)', () => {
     const glued = await encode(tok, 'x<|tool|>y')
     expect(glued.ids).toEqual([1318, 32001, 337])
     expect(glued.text).toBe('x<|tool|> y')
+  })
+
+  it('changes nothing else in tokenizer.json', () => {
+    expect(withoutNewEntries(file(r, 'tokenizer.json'), 3)).toBe(files.tokenizerJson.text)
   })
 
   it('round-trips text where the new tokens sit between spaces', async () => {
@@ -174,6 +171,7 @@ describe('addTokens on Mistral (SentencePiece-style BPE)', () => {
       { content: '<|tool|>', lstrip: false, normalized: false, rstrip: false, single_word: false },
       { content: '<|a|>', lstrip: false, normalized: false, rstrip: false, single_word: false },
     ])
+    // sorted keys, indent 2, as transformers writes it
     expect(file(rm, 'added_tokens.json')).toBe('{\n  "<z>": 32000,\n  "<|a|>": 32002,\n  "<|tool|>": 32001\n}')
     // listSpecialTokens: false is add_tokens(special_tokens=True): the special flag only
     const quiet = addTokens({ files: fm, tokens: [{ content: '<|tool|>', special: true }], listSpecialTokens: false })

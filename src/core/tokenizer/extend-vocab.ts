@@ -110,13 +110,14 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
   for (const k of orderedKeys(vocabObj)) vocab.set(k, vocabObj[k] as number)
   const ranks = mergeRanks(mergesArr)
   let nextRank = mergesArr.length
-  let nextId = files.size
+  const oldSize = files.size
+  let nextId = oldSize
   const added = new Map(files.addedTokens.map((t) => [t.content, t.id]))
 
   const newEntries: NewVocabEntry[] = []
   const newMerges: [string, string][] = []
   const skipped: ExtendVocabResult['skipped'] = []
-  const planned: (Omit<RequestedTokenReport, 'reachable' | 'probeTokens'> & { simulated: boolean })[] = []
+  const planned: Omit<RequestedTokenReport, 'reachable' | 'probeTokens'>[] = []
   const warnings: string[] = []
   const addEntry = (piece: string, role: VocabEntryRole): number => {
     const id = nextId++
@@ -180,7 +181,16 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
 
     const before = bpeSegment(symbols, ranks)
     const existingId = vocab.get(piece)
-    if (existingId !== undefined && (before.length === 1 || (model.ignoreMerges && model.kind === 'byte-level-bpe'))) {
+    const reachable = before.length === 1 || (model.ignoreMerges && model.kind === 'byte-level-bpe')
+    if (existingId !== undefined && existingId >= oldSize && reachable) {
+      // Built earlier in this call (a partial piece or a character): now it is asked for itself.
+      const entry = newEntries.find((e) => e.id === existingId) as NewVocabEntry
+      entry.role = 'requested'
+      const { probe, via } = probeFor(content, piece, files)
+      planned.push({ content, piece, id: existingId, existing: false, before, probe, via })
+      continue
+    }
+    if (existingId !== undefined && reachable) {
       skipped.push({ content, reason: 'in-vocab', id: existingId })
       continue
     }
@@ -196,10 +206,8 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
       cur = cur + next
       if (!vocab.has(cur)) addEntry(cur, i === before.length - 1 ? 'requested' : 'intermediate')
     }
-    const id = vocab.get(piece) as number
-    const after = bpeSegment(symbols, ranks)
     const { probe, via } = probeFor(content, piece, files)
-    planned.push({ content, piece, id, existing: existingId !== undefined, before, probe, via, simulated: after.length === 1 && after[0] === piece })
+    planned.push({ content, piece, id: vocab.get(piece) as number, existing: existingId !== undefined, before, probe, via })
   }
 
   // Added tokens above the vocabulary must be in model.vocab before any new id follows them.
@@ -215,7 +223,6 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
     warnings.push(`${mirrored.length} added token(s) (ids ${mirrored[0][1]}–${mirrored[mirrored.length - 1][1]}) were also written into model.vocab at their own ids, so the new ids can follow them; the tokenizers library requires model.vocab ids to be dense.`)
   }
 
-  const oldSize = files.size
   const newSize = nextId
   let text = files.tokenizerJson.text
   const fileEdits: FileEdit[] = []
@@ -239,8 +246,7 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
   }
   const tokens: RequestedTokenReport[] = planned.map((p, i) => {
     const check = verification.tokens[i]
-    const { simulated: _simulated, ...rest } = p
-    return { ...rest, reachable: check.ok, probeTokens: check.tokens }
+    return { ...p, reachable: check.ok, probeTokens: check.tokens }
   })
   const dead = tokens.filter((t) => !t.reachable)
   if (dead.length && !opts.force) {
@@ -252,6 +258,7 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
   }
   if (dead.length) warnings.push(`Kept ${dead.length} token(s) that normal tokenization does not produce (force): ${dead.map((t) => JSON.stringify(t.content)).join(', ')}.`)
 
+  if (typeof m.dropout === 'number' && m.dropout > 0) warnings.push(`This tokenizer uses BPE dropout (${m.dropout}), so tokenization is random and the reachability checks may not hold from run to run.`)
   const chars = newEntries.filter((e) => e.role === 'character')
   if (chars.length) warnings.push(`${chars.length} character(s) were not in the vocabulary and were added as pieces (${chars.slice(0, 10).map((e) => JSON.stringify(e.piece)).join(', ')}${chars.length > 10 ? ', …' : ''}); text with them now uses these ids instead of byte-fallback tokens.`)
   const inter = newEntries.filter((e) => e.role === 'intermediate')

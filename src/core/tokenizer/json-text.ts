@@ -191,6 +191,8 @@ export function parseJsonText(text: string): JsonValue {
 /** Reads the layout of a JSON file: indent unit, separators, final newline. */
 export function detectJsonStyle(text: string): JsonStyle {
   const finalNewline = text.endsWith('\n')
+  // An empty object gives nothing to go by: use the layout transformers writes (indent=2).
+  if (/^\s*(\{\s*\}|\[\s*\])\s*$/.test(text)) return { indent: '  ', keySep: ': ', itemSep: ',', finalNewline }
   const m = /^[{[]\r?\n([ \t]+)\S/.exec(text)
   if (m) return { indent: m[1], keySep: ': ', itemSep: ',', finalNewline }
   const keySep = /"\s*:( ?)/.exec(text)?.[1] === ' ' ? ': ' : ':'

@@ -322,16 +322,18 @@ function checkModelVocab(m: JsonObject, file: string): Map<string, number> {
   return ids
 }
 
-function readFlags(t: JsonObject): AddedTokenFlags {
-  const special = t.special === true
-  return {
-    single_word: t.single_word === true,
-    lstrip: t.lstrip === true,
-    rstrip: t.rstrip === true,
-    // tokenizers' serde default for a missing field is `normalized = !special`
-    normalized: typeof t.normalized === 'boolean' ? t.normalized : !special,
-    special,
+const FLAG_FIELDS = ['single_word', 'lstrip', 'rstrip', 'normalized', 'special'] as const
+
+/** tokenizers 0.23 requires every flag in tokenizer.json ("missing field `single_word`" otherwise). */
+function readFlags(t: JsonObject, file: string): AddedTokenFlags {
+  const missing = FLAG_FIELDS.filter((k) => typeof t[k] !== 'boolean')
+  if (missing.length) {
+    throw new GraftError('TOKENIZER', `${file}: added token ${JSON.stringify(t.content)} lacks the boolean field(s) ${missing.join(', ')}; the tokenizers library refuses to load such a file.`, {
+      file,
+      hint: 'Every added_tokens entry needs id, content, single_word, lstrip, rstrip, normalized and special.',
+    })
   }
+  return { single_word: t.single_word as boolean, lstrip: t.lstrip as boolean, rstrip: t.rstrip as boolean, normalized: t.normalized as boolean, special: t.special as boolean }
 }
 
 /**
@@ -359,7 +361,7 @@ function checkAddedTokens(tj: JsonObject, vocabIds: Map<string, number>, vocabSi
     if (!isJsonObject(raw) || typeof raw.content !== 'string' || typeof raw.id !== 'number') {
       throw new GraftError('TOKENIZER', `${file}: an added_tokens entry lacks a string "content" or a numeric "id": ${JSON.stringify(raw)}.`, { file })
     }
-    const entry: AddedTokenEntry = { id: raw.id, content: raw.content, ...readFlags(raw) }
+    const entry: AddedTokenEntry = { id: raw.id, content: raw.content, ...readFlags(raw, file) }
     if (entry.content === '') {
       warnings.push(`${file}: added token id ${entry.id} has empty content; the tokenizers library ignores it.`)
       continue

@@ -125,6 +125,11 @@ describe('parseTokenizerFiles: ids the library would renumber are refused', () =
     expect(e.message).toContain('"</s>" is id 3 here but id 2 in tokenizer.json')
   })
 
+  it('refuses added tokens without every flag, as the tokenizers library does', () => {
+    const e = refusal({ 'tokenizer.json': brokenMistral((j) => j.added_tokens.push({ id: 32000, content: '<a>', single_word: false, lstrip: false, rstrip: false, special: true })) })
+    expect(e.message).toContain('lacks the boolean field(s) normalized')
+  })
+
   it('refuses invalid JSON with the file name', () => {
     expect(() => parseTokenizerFiles({ dir: '/m', texts: { 'tokenizer.json': '{"model": ' } })).toThrow(/\/m\/tokenizer\.json is not valid JSON/)
   })

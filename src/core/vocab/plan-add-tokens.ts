@@ -7,6 +7,9 @@ import { addTokens, type AddTokensResult, type NewAddedToken } from '../tokenize
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 import { verifyTokenizer, type VerifyTokenizerReport } from '../tokenizer/verify-tokenizer'
 import { planResize, targetRows, type InitStrategy } from './plan-resize'
+import { planMerge } from '../lora/plan-merge'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 
 /** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
 const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
@@ -20,6 +23,8 @@ export interface AddTokensRequest {
   padToMultipleOf?: number
   dtype?: Dtype | 'keep'
   maxShardBytes?: number
+  /** Merge these adapters in the same pass (the tokens go into the adapter's tokenizer when it has one). */
+  adapters?: { dir: string; weight?: number }[]
 }
 
 export interface AddTokensPlan {
@@ -35,14 +40,18 @@ export interface AddTokensPlan {
  */
 export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPlan> {
   const info = await readModelInfo(req.base)
-  const files = await readTokenizerFiles({ dir: req.base })
+  const adapterTok = (req.adapters ?? []).map((a) => a.dir).find((d) => existsSync(join(d, 'tokenizer.json')))
+  const files = await readTokenizerFiles({ dir: adapterTok ?? req.base })
   const edit = addTokens({ files, tokens: req.tokens })
   if (edit.added.length === 0)
     throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.reason})`).join(', ')}.`, { file: req.base, hint: 'Every token is already in the vocabulary or the added tokens.' })
   const newJson = edit.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
   const verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: edit.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: edit.newSize })
   if (!verify.ok) throw new GraftError('TOKENIZER', `The edited tokenizer failed verification: ${verify.problems.join('; ')}`, { file: req.base })
-  const embedRows = info.embedName ? info.checkpoint.tensors.get(info.embedName)!.shape[0] : 0
+  // With adapters, the rows to grow from are the merged ones (an adapter may already have grown them).
+  const merged = req.adapters?.length ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out }) : null
+  const mergedEmbed = merged?.tensors.find((t) => t.name === info.embedName)
+  const embedRows = mergedEmbed ? mergedEmbed.shape[0] : info.embedName ? info.checkpoint.tensors.get(info.embedName)!.shape[0] : 0
   const n = targetRows(Math.max(embedRows, edit.newSize), Math.max(embedRows, edit.newSize), req.padToMultipleOf)
   let init: InitStrategy = typeof req.init === 'string' ? ({ kind: req.init } as InitStrategy) : req.init
   if (init.kind === 'subtoken-mean') {
@@ -56,7 +65,10 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     }
     init = { kind: 'subtoken-mean', pieces }
   } else if (init.kind === 'mean-noise' && init.seed === undefined) init = { ...init, seed: 0 }
-  const plan = await planResize({
+  const reason = `${edit.added.length} token(s) added: ${edit.added.map((a) => `${a.content}=${a.id}`).join(', ')}`
+  const plan = req.adapters?.length
+    ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out, dtype: req.dtype, maxShardBytes: req.maxShardBytes, resize: { newSize: n, init, reason }, tokenizerEdits: edit.files })
+    : await planResize({
     base: req.base,
     out: req.out,
     newSize: n,
@@ -64,9 +76,9 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     dtype: req.dtype,
     maxShardBytes: req.maxShardBytes,
     tokenizerEdits: edit.files,
-    reason: `${edit.added.length} token(s) added: ${edit.added.map((a) => `${a.content}=${a.id}`).join(', ')}`,
+    reason,
   })
-  plan.title = `Add ${edit.added.length} token(s) to ${info.dir} and resize to ${n}`
+  plan.title = `Add ${edit.added.length} token(s) to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
   for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })

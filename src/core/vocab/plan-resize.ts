@@ -49,7 +49,7 @@ export function targetRows(old: number, newSize: number | undefined, pad: number
 }
 
 /** Row statistics and the new-row init for one vocab tensor. */
-function initFor(strategy: InitStrategy, ref: TensorRef, oldRows: number, newCount: number, stats: RowStat[]): RowInit {
+export function initFor(strategy: InitStrategy, ref: TensorRef, oldRows: number, newCount: number, stats: RowStat[]): RowInit {
   const add = (s: Omit<RowStat, 'id'>) => {
     const id = stats.length
     stats.push({ id, ...s })
