@@ -402,3 +402,16 @@ describe('refusals and reports', () => {
     expectClose('BF16', tensors.get('model.layers.0.self_attn.q_proj.weight')!.values, refLinear('BF16', bt['model.layers.0.self_attn.q_proj.weight'].values, A.values, B.values, H, H, R, 2))
   })
 })
+
+describe('inputs are never written over', () => {
+  it('refuses an output folder that is, or contains, an input — even with overwrite', async () => {
+    const dir = await tempDir()
+    const base = await writeModel(join(dir, 'base'), baseTensors('BF16'), llamaConfig())
+    const ad = await writeAdapter(join(dir, 'ad'), { 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight': t('F32', [R, H], 1), 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight': t('F32', [H, R], 2) }, {})
+    for (const out of [base, dir]) {
+      const plan = await planMerge({ base, adapters: [{ dir: ad }], out })
+      await expect(executePlan({ plan, runner: inProcessRunner(), overwrite: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    }
+    expect(existsSync(join(base, 'model.safetensors'))).toBe(true)
+  })
+})

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, writeFile, copyFile, stat } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Plan, TensorPlan } from '../../shared/plan'
 import type { JobProgress } from '../../shared/progress'
 import { CancelledError, GraftError } from '../errors'
@@ -48,7 +48,12 @@ export function tempDirFor(outDir: string): string {
  */
 export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: string; bytesWritten: number; seconds: number }> {
   const { plan, runner, signal } = opts
-  const outDir = plan.output.dir
+  const outDir = resolve(plan.output.dir)
+  for (const input of plan.inputs) {
+    const inp = resolve(input.path)
+    if (inp === outDir || inp.startsWith(outDir + sep))
+      throw new GraftError('BAD_REQUEST', `The output folder ${outDir} ${inp === outDir ? 'is' : 'contains'} the input ${inp}; Graft never writes over its inputs.`, { file: outDir, hint: 'Choose an output folder outside the input.' })
+  }
   if (await exists(outDir)) {
     if (!opts.overwrite) throw new GraftError('OUTPUT_EXISTS', `${outDir} already exists.`, { file: outDir, hint: 'Choose a new output folder, or pass --overwrite to replace it.' })
   }
