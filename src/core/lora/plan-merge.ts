@@ -8,7 +8,7 @@ import { finishPlan, type TensorDraft } from '../plan/finish-plan'
 import { copyModelFiles } from '../plan/model-files'
 import { matchPattern, readAdapter, TOKENIZER_FILES, type Adapter } from './read-adapter'
 import { provenanceFiles } from '../plan/provenance'
-import { editJsonText } from '../model/edit-json-text'
+import { editJsonText } from '../json/edit-json-text'
 
 export interface MergeRequest {
   base: string
@@ -198,6 +198,8 @@ function applyLoraModules(ctx: Ctx, ad: Adapter, ai: number, weight: number): vo
       const expected = kind === 'linear' ? W[0] : W[1]
       if (n !== expected) throw new GraftError('SHAPE_MISMATCH', `DoRA magnitude of ${path} has ${n} values, expected ${expected}.`, { file: ad.dir, tensor: path })
       draft.dora = { adapter: ai, magnitude: m, normAxis }
+      // PEFT's DoRA merge adds the fp32 delta unrounded (even for embeddings) and casts once at the end.
+      term.rounding = 'single'
     }
     if (parts['.lora_B.bias']) {
       const biasName = resolve(ctx, path + '.bias')

@@ -4,7 +4,7 @@ import type { FileEdit, Plan } from '../../shared/plan'
 import { readModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from './finish-plan'
 import { copyModelFiles } from './model-files'
-import { editJsonText } from '../model/edit-json-text'
+import { editJsonText } from '../json/edit-json-text'
 
 
 /**

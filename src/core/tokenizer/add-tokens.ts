@@ -1,5 +1,5 @@
 import { GraftError } from '../errors'
-import { formatJsonText, isJsonObject, withItems, withKey, type JsonArray, type JsonObject, type JsonValue } from './json-text'
+import { formatJsonText, isJsonObject, withItems, withKey, type JsonArray, type JsonObject, type JsonValue } from '../json/json-text'
 import type { AddedTokenEntry, JsonFile, TokenizerFiles } from './parse-tokenizer-files'
 
 /** A token to add as an added token, like transformers' `AddedToken`. */

@@ -1,4 +1,4 @@
-import type { JsonValue } from './json-text'
+import type { JsonValue } from '../json/json-text'
 
 /** A map key for the merge (a, b); the length prefix keeps "ab"+"c" and "a"+"bc" apart. */
 export function mergeKey(a: string, b: string): string {

@@ -2,7 +2,7 @@ import { Tokenizer } from 'tokenizers'
 import { GraftError } from '../errors'
 import type { FileEdit } from './add-tokens'
 import { bpeSegment, mergeKey, mergeRanks } from './bpe-merges'
-import { formatJsonText, orderedKeys, withAppendedKeys, withItems, withKey, type JsonArray, type JsonObject, type JsonValue } from './json-text'
+import { formatJsonText, orderedKeys, withAppendedKeys, withItems, withKey, type JsonArray, type JsonObject, type JsonValue } from '../json/json-text'
 import { TOKENIZER_JSON, TOKENIZER_MODEL, type TokenizerFiles } from './parse-tokenizer-files'
 import { verifyTokenizer, type TokenExpectation, type VerifyTokenizerReport } from './verify-tokenizer'
 

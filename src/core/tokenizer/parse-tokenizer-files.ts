@@ -1,5 +1,5 @@
 import { GraftError } from '../errors'
-import { detectJsonStyle, isJsonObject, JsonSyntaxError, orderedKeys, parseJsonText, type JsonObject, type JsonStyle, type JsonValue } from './json-text'
+import { detectJsonStyle, isJsonObject, JsonSyntaxError, orderedKeys, parseJsonText, type JsonObject, type JsonStyle, type JsonValue } from '../json/json-text'
 
 /** The tokenizer files Graft reads and edits (`tokenizer.model` is only noted). */
 export const TOKENIZER_JSON = 'tokenizer.json'

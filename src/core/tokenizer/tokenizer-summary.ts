@@ -1,5 +1,5 @@
 import { fromByteLevel } from './byte-level'
-import { isJsonObject, orderedKeys } from './json-text'
+import { isJsonObject, orderedKeys } from '../json/json-text'
 import { SPECIAL_TOKEN_ROLES, type ConfigStyle, type ModelKind, type SpecialTokenRole, type SpecialTokens, type TokenizerFiles } from './parse-tokenizer-files'
 
 export interface TokenString {

@@ -11,10 +11,12 @@ describe('editJsonText', () => {
     expect(out).toContain('10000.0')
   })
 
-  it('appends a missing key with matching indentation', () => {
+  it('adds a missing key where the key order of the file puts it (sorted files stay sorted), same indentation', () => {
     const out = editJsonText(text, [{ path: ['tie_word_embeddings'], value: false }])
     expect(JSON.parse(out).tie_word_embeddings).toBe(false)
-    expect(out).toContain('  "vocab_size": 32000,\n  "tie_word_embeddings": false\n}')
+    expect(out).toContain('  },\n  "tie_word_embeddings": false,\n  "vocab_size": 32000\n}')
+    const unsorted = '{\n  "b": 1,\n  "a": 2\n}\n'
+    expect(editJsonText(unsorted, [{ path: ['c'], value: 3 }])).toBe('{\n  "b": 1,\n  "a": 2,\n  "c": 3\n}\n')
     const nested = editJsonText(text, [{ path: ['text_config', 'tie_word_embeddings'], value: false }])
     expect(JSON.parse(nested).text_config).toEqual({ vocab_size: 320, rope_theta: 10000, tie_word_embeddings: false })
   })
