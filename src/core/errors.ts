@@ -53,3 +53,23 @@ export function toErrorInfo(err: unknown, file?: string): ErrorInfo {
 export function errorFromInfo(info: ErrorInfo): GraftError {
   return new GraftError(info.code, info.message, { file: info.file, tensor: info.tensor, hint: info.hint })
 }
+
+const WORKER_ERROR_PREFIX = 'GRAFT_ERROR_INFO:'
+
+/** Packs an ErrorInfo into an Error message that crosses a worker-thread boundary intact. */
+export function encodeWorkerError(info: ErrorInfo): string {
+  return WORKER_ERROR_PREFIX + JSON.stringify(info)
+}
+
+/** The ErrorInfo packed by encodeWorkerError, if this error carries one. */
+export function decodeWorkerError(err: unknown): ErrorInfo | null {
+  const msg = (err as Error | undefined)?.message
+  if (typeof msg !== 'string') return null
+  const i = msg.indexOf(WORKER_ERROR_PREFIX)
+  if (i < 0) return null
+  try {
+    return JSON.parse(msg.slice(i + WORKER_ERROR_PREFIX.length)) as ErrorInfo
+  } catch {
+    return null
+  }
+}

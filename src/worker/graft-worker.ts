@@ -1,6 +1,6 @@
 import { performTask } from '../core/exec/perform-task'
 import type { WorkerResult, WorkerTask } from '../core/exec/worker-task'
-import { toErrorInfo } from '../core/errors'
+import { encodeWorkerError, toErrorInfo } from '../core/errors'
 
 /**
  * The piscina task entry: decodes a task, runs the core step on this worker thread, and returns
@@ -11,7 +11,7 @@ export default function run(task: WorkerTask): WorkerResult {
   try {
     return performTask(task)
   } catch (e) {
-    const info = toErrorInfo(e)
-    throw Object.assign(new Error(info.message), { graft: info })
+    // Custom error properties do not survive the thread boundary; the ErrorInfo travels in the message.
+    throw new Error(encodeWorkerError(toErrorInfo(e)))
   }
 }

@@ -5,7 +5,7 @@ import type { Plan, TensorPlan } from '../../shared/plan'
 import type { JobProgress } from '../../shared/progress'
 import { CancelledError, GraftError } from '../errors'
 import { buildIndexJson, encodeShardHeader, layoutShards } from '../safetensors/layout-shards'
-import { rowGeometry } from './run-chunk'
+import { isByteCopy, rowGeometry } from './run-chunk'
 import { finishStat, type StatPartial } from './run-stat-chunk'
 import { controlViews, newControl, type TaskRunner, type WorkerTask } from './worker-task'
 
@@ -25,10 +25,21 @@ export interface ExecuteOptions {
   overwrite?: boolean
 }
 
-/** Splits one tensor into row ranges whose f32 working set stays under CHUNK_F32_BYTES. */
+/** Byte copies move in slices of this size. */
+export const COPY_CHUNK_BYTES = 32 << 20
+
+/**
+ * Splits one tensor into work units: byte ranges for pure copies (any dtype, sub-byte too), else
+ * row ranges whose f32 working set stays under CHUNK_F32_BYTES.
+ */
 export function chunkRows(t: TensorPlan): [number, number][] {
+  if (isByteCopy(t)) {
+    const out: [number, number][] = []
+    for (let b = 0; b < t.byteLength; b += COPY_CHUNK_BYTES) out.push([b, Math.min(t.byteLength, b + COPY_CHUNK_BYTES)])
+    return out.length ? out : [[0, 0]]
+  }
   const { rows, rowElems } = rowGeometry(t.shape)
-  if (rows === 0) return [[0, 0]]
+  if (rows === 0 || rowElems === 0) return [[0, rows]]
   // Column-norm DoRA needs every row at once.
   if (t.dora && t.dora.normAxis === 'column') return [[0, rows]]
   const perChunk = Math.max(1, Math.floor(CHUNK_F32_BYTES / (4 * Math.max(1, rowElems))))
@@ -132,7 +143,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       if (t.newRows && 'stat' in t.newRows.init) needed[t.newRows.init.stat] = statVectors[t.newRows.init.stat]
       if (t.newRows && 'perRow' in t.newRows.init) for (const id of t.newRows.init.perRow) needed[id] = statVectors[id]
       for (const s of t.setRows ?? []) if ('stat' in s.from) needed[s.from.stat] = statVectors[s.from.stat]
-      for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed }, control } })
+      const byteRange = isByteCopy(t)
+      for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed, byteRange }, control } })
     }
     await runAll(
       runner,

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs'
+import { GraftError } from '../errors'
 
 /** Positional file access with a small per-thread cache of open descriptors. */
 export class FileIo {
@@ -15,7 +16,11 @@ export class FileIo {
     let done = 0
     while (done < length) {
       const n = readSync(fd, buf, done, length - done, offset + done)
-      if (n === 0) throw Object.assign(new Error(`${file}: unexpected end of file at byte ${offset + done}`), { code: 'TRUNCATED', path: file })
+      if (n === 0)
+        throw new GraftError('TRUNCATED_FILE', `${file} ends at byte ${offset + done}, before the data its header promised (it changed or was cut short after planning).`, {
+          file,
+          hint: 'Copy or download the file again, then rerun.',
+        })
       done += n
     }
     return buf
@@ -28,7 +33,12 @@ export class FileIo {
       this.writeFds.set(file, fd)
     }
     let done = 0
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done)
+    try {
+      while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done)
+    } catch (e) {
+      // Positional write errors carry no path; add it so the user learns which file failed.
+      throw Object.assign(e as Error, { path: file })
+    }
   }
 
   close(): void {

@@ -14,6 +14,13 @@ export interface ChunkTask {
   outFile: string
   /** Resolved row statistics by id, as f32 values already rounded to the output dtype. */
   stats: Record<number, Float32Array>
+  /** Pure byte copy: rowStart/rowEnd are byte offsets within the tensor (any dtype, sub-byte too). */
+  byteRange?: boolean
+}
+
+/** A tensor whose output bytes are a prefix of its source's bytes: copied without decoding. */
+export function isByteCopy(t: TensorPlan): boolean {
+  return !!t.source && t.source.dtype === t.dtype && t.byteLength <= t.source.byteLength && !t.newRows && !t.lora?.length && !t.dora && !t.setRows?.length && !t.biasTerms?.length
 }
 
 export interface ChunkContext {
@@ -94,25 +101,23 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
   const outBpe = t.byteLength / Math.max(1, t.shape.reduce((a, b) => a * b, 1))
   const outOffset = t.offset + r0 * rowElems * outBpe
   checkCancel(ctx)
-  const pureCopy = t.source && t.source.dtype === t.dtype && !t.newRows && !t.lora?.length && !t.dora && !t.setRows?.length && !t.biasTerms?.length
-  if (pureCopy || (t.source && !isFloatDtype(t.dtype))) {
+  if (task.byteRange) {
     const src = t.source!
-    if (src.dtype !== t.dtype) throw new GraftError('DTYPE_MISMATCH', `Cannot convert tensor "${t.name}" from ${src.dtype} to ${t.dtype}.`, { tensor: t.name })
-    // Byte copy in bounded slices.
-    const total = (r1 - r0) * rowElems * outBpe
-    const srcOffset = src.offset + r0 * rowElems * outBpe
     const SLICE = 8 << 20
+    const total = r1 - r0
     const buf = new Uint8Array(Math.min(SLICE, Math.max(1, total)))
     for (let done = 0; done < total; done += SLICE) {
       checkCancel(ctx)
       const n = Math.min(SLICE, total - done)
       const view = buf.subarray(0, n)
-      ctx.io.read(src.file, srcOffset + done, n, view)
-      ctx.io.write(task.outFile, outOffset + done, view)
+      ctx.io.read(src.file, src.offset + r0 + done, n, view)
+      ctx.io.write(task.outFile, t.offset + r0 + done, view)
       ctx.onBytes?.(n)
     }
     return
   }
+  if (!isFloatDtype(t.dtype) || (t.source && !isFloatDtype(t.source.dtype)))
+    throw new GraftError('DTYPE_MISMATCH', `Tensor "${t.name}" is ${t.source?.dtype ?? t.dtype}; Graft computes only with F32, F16 and BF16 and can only copy other dtypes unchanged.`, { tensor: t.name })
   const vals = new Float32Array((r1 - r0) * rowElems)
   // 1. Leading rows from the source, cast to the output dtype first (as loading into D does).
   const srcRows = t.source ? rowGeometry(t.source.shape).rows : 0

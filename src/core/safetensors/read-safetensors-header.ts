@@ -2,6 +2,14 @@ import { open } from 'node:fs/promises'
 import { DTYPE_BITS, isDtype, type Dtype } from '../../shared/dtypes'
 import { GraftError } from '../errors'
 
+/** A short description of a JSON value for messages (never a deep JSON.stringify of untrusted input). */
+function preview(v: unknown): string {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)
+  if (Array.isArray(v)) return v.length <= 8 && v.every((x) => typeof x === 'number') ? `[${v.join(', ')}]` : `an array of ${v.length}`
+  return typeof v === 'object' ? 'an object' : typeof v
+}
+
 /** The format's own limit (safetensors MAX_HEADER_SIZE): protects against absurd allocations. */
 export const MAX_HEADER_BYTES = 100_000_000
 
@@ -48,7 +56,7 @@ export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array;
   if (prefix.byteLength < 8 + headerLength) throw fail('TRUNCATED_FILE', `could read only ${prefix.byteLength} of ${8 + headerLength} header bytes`)
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + headerLength))
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(prefix.subarray(8, 8 + headerLength))
   } catch {
     throw fail('BAD_HEADER', 'header is not valid UTF-8')
   }
@@ -76,12 +84,12 @@ export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('BAD_HEADER', `entry for tensor "${name}" is not an object`, name)
     const v = value as Record<string, unknown>
-    if (!isDtype(v.dtype)) throw fail('BAD_HEADER', `tensor "${name}" has unknown dtype ${JSON.stringify(v.dtype)}`, name)
+    if (!isDtype(v.dtype)) throw fail('BAD_HEADER', `tensor "${name}" has unknown dtype ${preview(v.dtype)}`, name)
     if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
-      throw fail('BAD_HEADER', `tensor "${name}" has an invalid shape ${JSON.stringify(v.shape)}`, name)
+      throw fail('BAD_HEADER', `tensor "${name}" has an invalid shape ${preview(v.shape)}`, name)
     const off = v.data_offsets
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
-      throw fail('BAD_HEADER', `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`, name)
+      throw fail('BAD_HEADER', `tensor "${name}" has invalid data_offsets ${preview(off)}`, name)
     tensors.push({ name, dtype: v.dtype, shape: v.shape as number[], begin: off[0] as number, end: off[1] as number })
   }
   tensors.sort((a, b) => a.begin - b.begin || a.end - b.end)

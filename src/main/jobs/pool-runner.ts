@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { TaskRunner, WorkerResult, WorkerTask } from '../../core/exec/worker-task'
-import { errorFromInfo, CancelledError } from '../../core/errors'
-import type { ErrorInfo } from '../../shared/errors'
+import { errorFromInfo, CancelledError, decodeWorkerError } from '../../core/errors'
 
 /** The worker entry when running from source (tsx); the Electron build passes its bundled chunk instead. */
 export function sourceWorkerFile(): string {
@@ -29,7 +28,7 @@ export function createPoolRunner(opts: { workerFile?: string; threads?: number }
       try {
         return (await pool.run(task, { signal })) as WorkerResult
       } catch (e) {
-        const info = (e as { graft?: ErrorInfo }).graft
+        const info = decodeWorkerError(e)
         if (info) throw errorFromInfo(info)
         if ((e as Error).name === 'AbortError' || signal.aborted) throw new CancelledError()
         throw e
