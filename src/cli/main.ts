@@ -37,14 +37,16 @@ Usage:
   graft untrained scan <dir> [--json]          List untrained (all-zero) embedding/head rows
   graft untrained fix --in DIR --out DIR [--strategy trained-mean|mean]
                                                Set untrained rows to the mean of trained rows
+  graft hub search|info|download|upload|whoami ...
+                                               The Hugging Face Hub and the local cache (graft hub --help)
   graft serve [--port N] [--no-open]           Run the workbench UI in a browser (web mode)
 
 All commands that write take --dry-run (print the plan), --json, --overwrite and --threads N.
   graft --help | --version
 
 Exit codes: 0 success, 1 the operation failed, 2 bad usage.
-Graft never uses the network for these commands; inputs are opened read-only and outputs appear
-only when complete.`
+Only graft hub uses the network (never with HF_HUB_OFFLINE=1 or --offline); inputs are opened
+read-only and outputs appear only when complete.`
 
 class UsageError extends Error {}
 
@@ -328,6 +330,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         fail('usage: graft untrained scan <dir> | graft untrained fix --in DIR --out DIR')
       }
+      case 'hub':
+        return await (await import('./commands/hub')).hubCommand(rest)
       case 'serve': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, 'no-open': { type: 'boolean', default: false } } })
         const port = values.port ? Number(values.port) : 0

@@ -194,6 +194,11 @@ async function fromCache(opts: DownloadSnapshotOptions, repo: string, revision: 
   const present: { path: string }[] = []
   for (const p of await listSnapshot(snapshotDir)) if ((await sizeOf(join(snapshotDir, p))) !== null) present.push({ path: p })
   const { selected, skipped } = selectFiles(present, { include: opts.include, allowPickles: opts.allowPickles })
+  if (selected.length === 0) {
+    throw new GraftError('OFFLINE', `The cached snapshot of ${repo}@${revision} has no file matching ${opts.include?.length ? opts.include.join(', ') : 'the default selection'}, and Graft is offline.`, {
+      hint: 'Go online to download the missing files.',
+    })
+  }
   const files: DownloadedFile[] = []
   for (const f of selected) {
     const localPath = join(snapshotDir, f.path)
