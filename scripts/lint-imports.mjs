@@ -15,10 +15,10 @@ const RULES = {
   main: { folders: ['main', 'core', 'shared', 'worker'], bare: (s) => !/^(react|react-dom)(\/|$)/.test(s), why: 'src/main never imports the renderer or React' },
   preload: { folders: ['preload', 'shared'], bare: (s) => /^electron(\/|$)/.test(s), why: 'src/preload may import only src/shared and electron' },
   renderer: { folders: ['renderer', 'shared'], bare: (s) => !/^(node:|electron(\/|$)|piscina|tokenizers|ws(\/|$)|zod(\/|$))/.test(s), why: 'src/renderer talks to the app only through src/shared\'s contract: no node:*, no electron' },
-  cli: { folders: ['cli', 'core', 'shared', 'worker', 'main/jobs', 'main/web'], bare: (s) => !/^(electron|react|react-dom)(\/|$)/.test(s), why: 'src/cli may use core, shared, the worker entry and the electron-free main/jobs and main/web' },
+  cli: { folders: ['cli', 'core', 'shared', 'worker', 'main/jobs', 'main/web', 'main/api', 'main/settings'], bare: (s) => !/^(electron|react|react-dom)(\/|$)/.test(s), why: 'src/cli may use core, shared, the worker entry and the electron-free main/jobs and main/web' },
 }
 /** Folders of src/main that the CLI and web mode load outside Electron: they must not import it. */
-const ELECTRON_FREE = ['main/jobs', 'main/web', 'main/api']
+const ELECTRON_FREE = ['main/jobs', 'main/web', 'main/api', 'main/settings']
 
 function* walk(dir) {
   for (const e of readdirSync(dir)) {

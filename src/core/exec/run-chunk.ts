@@ -3,7 +3,7 @@ import type { LoraTerm, TensorPlan, TensorRef } from '../../shared/plan'
 import { decodeToF32, encodeFromF32, roundThrough } from '../dtype/convert'
 import { CancelledError, GraftError } from '../errors'
 import { FileIo } from './file-io'
-import { addInto, rowDelta } from './kernels'
+import { loraRows } from './kernels'
 
 /** One unit of work: rows [rowStart, rowEnd) of one output tensor. */
 export interface ChunkTask {
@@ -70,26 +70,20 @@ function applyLora(io: FileIo, term: LoraTerm, vals: Float32Array, r0: number, r
   const A = readFactor(io, term.a)
   const B = readFactor(io, term.b)
   const r = term.rank
-  const coef = new Float32Array(r)
-  const delta = new Float32Array(width)
+  const rows = r1 - r0
   let M: Float32Array
+  let coefs: Float32Array
   if (term.kind === 'linear') {
     M = A // (r, in)
+    coefs = B.subarray(r0 * r, r1 * r) // row o of W uses B[o, :]
   } else {
     M = transpose(B, term.b.shape[0], r) // (r, out|dim)
+    const aCols = term.a.shape[1]
+    coefs = new Float32Array(rows * r) // row i of W uses A[:, i]
+    for (let row = r0; row < r1; row++) for (let k = 0; k < r; k++) coefs[(row - r0) * r + k] = A[k * aCols + row]
   }
-  const aCols = term.a.shape[1]
-  for (let row = r0; row < r1; row++) {
-    if (term.kind === 'linear') {
-      for (let k = 0; k < r; k++) coef[k] = B[row * r + k]
-    } else {
-      for (let k = 0; k < r; k++) coef[k] = A[k * aCols + row]
-    }
-    rowDelta(coef, M, width, term.scaling, delta)
-    if (term.rounding === 'double') roundThrough(outDtype, delta)
-    const w = vals.subarray((row - r0) * width, (row - r0 + 1) * width)
-    addInto(w, delta)
-  }
+  // W[row] = f32(W[row] + Δ[row]) with Δ accumulated in k order (rounded to the dtype first for Embedding).
+  loraRows(coefs, r, M, width, term.scaling, vals, term.rounding === 'double' ? outDtype : 'F32')
   if (!skipFinalRound) roundThrough(outDtype, vals)
 }
 
