@@ -1,0 +1,100 @@
+import { stat } from 'node:fs/promises'
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
+import type { ApiMethod, ApiMethods } from '../../shared/api'
+import { GRAFT_VERSION } from '../../shared/version'
+import { GraftError } from '../../core/errors'
+import { hfCacheDir, repoIdFromFolder } from '../../core/library/find-hf-cache'
+import { scanLibrary } from '../../core/library/scan-library'
+import { summarizeModel } from '../../core/library/summarize-model'
+import type { EntryOrigin } from '../../core/library/describe-folder'
+import { planMerge } from '../../core/lora/plan-merge'
+import type { JobManager } from '../jobs/job-manager'
+import { MAX_RECENT_FOLDERS, type SettingsStore } from '../settings/settings-store'
+
+/** Everything the API needs from its host (Electron main or web mode). */
+export interface ApiContext {
+  mode: 'electron' | 'web'
+  /** Absolute path of resources/demo. */
+  demoDir: string
+  settings: SettingsStore
+  jobs: Pick<JobManager, 'start' | 'cancel' | 'list'>
+  /** A native folder dialog; web mode has none and returns null (the UI shows a path input). */
+  pickFolder(): Promise<string | null>
+  env?: NodeJS.ProcessEnv
+}
+
+/** Validated params in, result out; a thrown error becomes an ErrorInfo reply in dispatchRequest. */
+export type ApiHandlers = { [M in ApiMethod]: (params: ApiMethods[M]['params']) => Promise<ApiMethods[M]['result']> }
+
+/** The one handler table both transports (Electron IPC and the web-mode WebSocket) call. */
+export function createHandlers(ctx: ApiContext): ApiHandlers {
+  const env = ctx.env ?? process.env
+  const demoDir = resolve(ctx.demoDir)
+  /** Where an inspected path belongs, named as the Library names it (root folder name / subpath). */
+  const locate = (path: string): { origin: EntryOrigin; repoId?: string; name: string } => {
+    const under = (root: string) => {
+      const sub = relative(root, path)
+      return sub ? `${basename(root)}/${sub.split(sep).join('/')}` : basename(root)
+    }
+    if (isInside(demoDir, path)) return { origin: 'demo', name: under(demoDir) }
+    const cache = resolve(hfCacheDir(env))
+    if (isInside(cache, path)) {
+      const parts = relative(cache, path).split(sep)
+      const repoId = repoIdFromFolder(parts[0])
+      // models--org--name/snapshots/<sha>/<sub...>
+      if (repoId) return { origin: 'hf-cache', repoId, name: [repoId, ...parts.slice(3)].join('/') }
+    }
+    const root = ctx.settings.get().libraryFolders.find((f) => isInside(f, path))
+    return { origin: 'folder', name: root ? under(root) : basename(path) }
+  }
+  return {
+    async 'app.info'() {
+      return { version: GRAFT_VERSION, mode: ctx.mode, demoDir, platform: process.platform, offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1' }
+    },
+    async 'library.list'(p) {
+      const s = ctx.settings.get()
+      return scanLibrary({ folders: p.folders ?? s.libraryFolders, includeHfCache: p.includeHfCache ?? s.includeHfCache, env, demoDir })
+    },
+    async 'library.addFolder'({ path }) {
+      const st = await stat(path).catch(() => null)
+      if (!st) throw new GraftError('NOT_FOUND', `${path} does not exist.`, { file: path, hint: 'Check the path and try again.' })
+      if (!st.isDirectory()) throw new GraftError('NOT_A_MODEL', `${path} is a file, not a folder.`, { file: path, hint: 'Add the folder that holds the model files.' })
+      const s = await ctx.settings.update((s) => {
+        if (!s.libraryFolders.includes(path)) s.libraryFolders.push(path)
+        s.recentFolders = [path, ...s.recentFolders.filter((f) => f !== path)].slice(0, MAX_RECENT_FOLDERS)
+      })
+      return { folders: s.libraryFolders }
+    },
+    async 'library.removeFolder'({ path }) {
+      // The path of a library folder, or of an entry found inside one: that folder is removed.
+      const s = await ctx.settings.update((s) => {
+        const exact = s.libraryFolders.includes(path)
+        s.libraryFolders = s.libraryFolders.filter((f) => (exact ? f !== path : !isInside(f, path)))
+      })
+      return { folders: s.libraryFolders }
+    },
+    async 'library.pickFolder'() {
+      return { path: await ctx.pickFolder() }
+    },
+    async 'model.inspect'({ path }) {
+      return summarizeModel({ path, ...locate(path) })
+    },
+    async 'merge.plan'(p) {
+      return planMerge({ base: p.base, adapters: p.adapters, out: p.out, dtype: p.dtype, maxShardBytes: p.maxShardBytes })
+    },
+    async 'jobs.start'(req) {
+      return { id: ctx.jobs.start(req) }
+    },
+    async 'jobs.cancel'({ id }) {
+      return { cancelled: ctx.jobs.cancel(id) }
+    },
+    async 'jobs.list'() {
+      return ctx.jobs.list()
+    },
+  }
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child)
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel))
+}

@@ -1,0 +1,231 @@
+import { createReadStream } from 'node:fs'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import type { ApiEvent } from '../../shared/api'
+import { GraftError } from '../../core/errors'
+import type { JobManager } from '../jobs/job-manager'
+import { createHandlers } from '../api/create-handlers'
+import { dispatchRequest } from '../api/dispatch-request'
+import { throttleJobEvents } from '../api/throttle-job-events'
+import { createSettingsStore } from '../settings/settings-store'
+import { webConfigDir } from '../settings/web-config-dir'
+import { openBrowser } from './open-browser'
+import { resolveStaticFile } from './resolve-static-file'
+
+/** Web mode listens on loopback only: the API reads and hashes local files. */
+export const WEB_HOST = '127.0.0.1'
+/** Largest WebSocket message accepted; requests are small JSON objects. */
+const MAX_MESSAGE_BYTES = 1 << 20
+/** The WebSocket path of the API. */
+export const API_PATH = '/api'
+
+export interface WebServerOptions {
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** The built renderer (out/renderer). */
+  rendererDir: string
+  /** Open the page in a browser when one is available. */
+  open?: boolean
+  jobs: JobManager
+  /** resources/demo; defaults to the one beside this source tree. */
+  demoDir?: string
+  /** Settings folder; defaults to $GRAFT_CONFIG_DIR or ~/.config/graft. */
+  configDir?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface WebServer {
+  /** The page URL, token included. */
+  url: string
+  token: string
+  port: number
+  close(): Promise<void>
+}
+
+/** Wire format over the WebSocket. */
+export type ClientMessage = { id: string | number; method: string; params?: unknown }
+export type ServerMessage = { id: string | number | null; reply: unknown } | { event: ApiEvent }
+
+/**
+ * Serves the built renderer over HTTP and the WorkbenchApi over a WebSocket at /api, on
+ * 127.0.0.1 only. A random per-launch token guards both: the page URL carries it as ?token=
+ * (and the page answer sets an HttpOnly, SameSite=Strict cookie so its own assets load); requests
+ * without it get 401, WebSocket upgrades from another Origin get 403, and a Host header that is
+ * not this server's gets 403 (DNS rebinding). Responses carry a strict CSP with no inline script.
+ */
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const host = opts.host ?? WEB_HOST
+  if (host !== WEB_HOST) throw new GraftError('BAD_REQUEST', `Web mode serves on ${WEB_HOST} only, not ${host}.`, { hint: 'Graft reads local files for whoever connects; it never listens on other interfaces.' })
+  const env = opts.env ?? process.env
+  const token = randomBytes(32).toString('hex')
+  const tokenBuf = Buffer.from(token)
+  const settings = await createSettingsStore({ dir: opts.configDir ?? webConfigDir(env) })
+  const handlers = createHandlers({
+    mode: 'web',
+    demoDir: opts.demoDir ?? fileURLToPath(new URL('../../../resources/demo', import.meta.url)),
+    settings,
+    jobs: opts.jobs,
+    pickFolder: async () => null,
+    env,
+  })
+
+  let port = 0
+  const cookieName = () => `graft_token_${port}`
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`)
+  const tokenOk = (candidate: string | null | undefined) => {
+    if (!candidate) return false
+    const b = Buffer.from(candidate)
+    return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf)
+  }
+  const requestToken = (req: IncomingMessage, url: URL) => {
+    const q = url.searchParams.get('token')
+    if (q) return { token: q, fromQuery: true }
+    return { token: readCookie(req.headers.cookie, cookieName()), fromQuery: false }
+  }
+  const securityHeaders = (): Record<string, string> => ({
+    'Content-Security-Policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "font-src 'self'",
+      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=()',
+    'Cache-Control': 'no-store',
+  })
+
+  const deny = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' })
+    res.end(text + '\n')
+  }
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!allowedHosts().includes(req.headers.host ?? '')) return deny(res, 403, 'Forbidden: unexpected Host header.')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return deny(res, 405, 'Method not allowed.')
+    }
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    const { token: given, fromQuery } = requestToken(req, url)
+    if (!tokenOk(given)) return deny(res, 401, 'Unauthorized: open Graft with the link it printed (it carries ?token=…).')
+    if (url.pathname === API_PATH) return deny(res, 426, 'The API speaks WebSocket.')
+    const found = await resolveStaticFile(opts.rendererDir, url.pathname)
+    if (!found) return deny(res, 404, 'Not found.')
+    const headers: Record<string, string | string[]> = { ...securityHeaders(), 'Content-Type': found.type, 'Content-Length': String(found.size) }
+    if (fromQuery) headers['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`
+    res.writeHead(200, headers)
+    if (req.method === 'HEAD') return res.end()
+    createReadStream(found.file).on('error', () => res.destroy()).pipe(res)
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch(() => {
+      if (!res.headersSent) deny(res, 500, 'Internal error.')
+      else res.destroy()
+    })
+  })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
+  const clients = new Set<WebSocket>()
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refuse = (status: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`)
+      socket.destroy()
+    }
+    if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(403, 'Forbidden')
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    if (url.pathname !== API_PATH) return refuse(404, 'Not Found')
+    if (!tokenOk(requestToken(req, url).token)) return refuse(401, 'Unauthorized')
+    // Browsers always send Origin on a WebSocket handshake; a page from anywhere else is refused.
+    const origin = req.headers.origin
+    if (origin !== undefined && !allowedOrigins().includes(origin)) return refuse(403, 'Forbidden')
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  })
+
+  wss.on('connection', (ws: WebSocket) => {
+    clients.add(ws)
+    ws.on('close', () => clients.delete(ws))
+    ws.on('error', () => clients.delete(ws))
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      void handleMessage(ws, data, isBinary)
+    })
+  })
+
+  const send = (ws: WebSocket, msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg))
+  }
+  const handleMessage = async (ws: WebSocket, data: RawData, isBinary: boolean) => {
+    let msg: Partial<ClientMessage> | null = null
+    try {
+      msg = isBinary ? null : (JSON.parse(data.toString()) as Partial<ClientMessage>)
+    } catch {
+      msg = null
+    }
+    const id = msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null
+    if (!msg || typeof msg !== 'object' || id === null) {
+      return send(ws, { id, reply: { ok: false, error: { code: 'BAD_REQUEST', message: 'Expected a JSON object {id, method, params}.' } } })
+    }
+    send(ws, { id, reply: await dispatchRequest(handlers, msg.method, msg.params) })
+  }
+
+  const throttle = throttleJobEvents((job) => {
+    const text = JSON.stringify({ event: { type: 'job', job } } satisfies ServerMessage)
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text)
+  })
+  const unsubscribe = opts.jobs.onUpdate((job) => throttle.push(job))
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolveListen()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const url = `http://${host}:${port}/?token=${token}`
+  if (opts.open) openBrowser(url, env)
+
+  let closed: Promise<void> | null = null
+  return {
+    url,
+    token,
+    port,
+    close() {
+      closed ??= (async () => {
+        unsubscribe()
+        throttle.dispose()
+        for (const ws of clients) ws.terminate()
+        await new Promise<void>((r) => wss.close(() => r()))
+        await new Promise<void>((r) => {
+          server.close(() => r())
+          server.closeAllConnections()
+        })
+      })()
+      return closed
+    },
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return null
+}

@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'react'
+import type { AppInfo } from '../../shared/api'
+import type { ErrorInfo } from '../../shared/errors'
+import { call, errorInfoOf, getTransport } from './lib/api'
+import type { ConnectionStatus } from './lib/ws-api'
+import { useJobs } from './lib/use-jobs'
+import { LibraryScreen } from './components/LibraryScreen'
+import { JobsScreen } from './components/JobsScreen'
+import { ErrorNote } from './components/ErrorNote'
+
+type Screen = 'library' | 'jobs'
+
+export function App() {
+  const [screen, setScreen] = useState<Screen>('library')
+  const [info, setInfo] = useState<AppInfo | null>(null)
+  const [infoError, setInfoError] = useState<ErrorInfo | null>(null)
+  const [conn, setConn] = useState<ConnectionStatus>(() => getTransport().ws?.status() ?? 'open')
+  const { jobs } = useJobs()
+  const running = jobs.filter((j) => j.state === 'running' || j.state === 'queued').length
+
+  useEffect(() => {
+    call('app.info', {}).then(setInfo, (e) => setInfoError(errorInfoOf(e)))
+    return getTransport().ws?.onStatus(setConn)
+  }, [])
+
+  const nav = (id: Screen, label: string, badge?: number) => (
+    <button type="button" className={screen === id ? 'nav-item active' : 'nav-item'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
+      <span>{label}</span>
+      {badge ? (
+        <span className="nav-badge" aria-label={`${badge} running`}>
+          {badge}
+        </span>
+      ) : null}
+    </button>
+  )
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Screens">
+        <div className="brand">
+          <img className="brand-mark" src="./favicon.svg" alt="" width={26} height={26} />
+          <span className="brand-name">Graft</span>
+        </div>
+        {nav('library', 'Library')}
+        {nav('jobs', 'Jobs', running)}
+        <div className="sidebar-foot">
+          {info ? (
+            <>
+              <span>v{info.version}</span>
+              <span>{info.mode === 'web' ? 'Web mode · 127.0.0.1' : 'Desktop'}</span>
+              {info.offline ? <span>Offline</span> : null}
+            </>
+          ) : null}
+        </div>
+      </nav>
+      <main className="content">
+        {conn !== 'open' ? (
+          <div className="banner" role="status">
+            {conn === 'connecting' ? 'Connecting to Graft…' : 'Lost the connection to Graft. Reconnecting… (is it still running? If it was restarted, open the new link it printed.)'}
+          </div>
+        ) : null}
+        {infoError ? <ErrorNote error={infoError} /> : null}
+        {/* Both stay mounted so switching screens keeps the Library's scan and selection. */}
+        <div hidden={screen !== 'library'}>
+          <LibraryScreen info={info} onShowJobs={() => setScreen('jobs')} jobs={jobs} />
+        </div>
+        <div hidden={screen !== 'jobs'}>
+          <JobsScreen jobs={jobs} />
+        </div>
+      </main>
+    </div>
+  )
+}

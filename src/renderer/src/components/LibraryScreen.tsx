@@ -1,0 +1,118 @@
+import { useCallback, useEffect, useState } from 'react'
+import type { AppInfo, JobInfo, LibraryEntry } from '../../../shared/api'
+import type { ErrorInfo } from '../../../shared/errors'
+import { call, errorInfoOf } from '../lib/api'
+import { AddFolder } from './AddFolder'
+import { ErrorNote } from './ErrorNote'
+import { LibraryTable } from './LibraryTable'
+import { ModelDetails } from './ModelDetails'
+
+type Notice = { text: string; jobs?: boolean } | null
+
+/** Models, adapters and tokenizers from the demo, the user's folders and the Hugging Face cache. */
+export function LibraryScreen({ info, jobs, onShowJobs }: { info: AppInfo | null; jobs: JobInfo[]; onShowJobs: () => void }) {
+  const [entries, setEntries] = useState<LibraryEntry[] | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState<ErrorInfo | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+  const [notice, setNotice] = useState<Notice>(null)
+  /** Entry path -> the hash job started for it from this screen. */
+  const [hashJobs, setHashJobs] = useState<Map<string, string>>(new Map())
+
+  const refresh = useCallback(async () => {
+    setLoading(true)
+    setError(null)
+    try {
+      const list = await call('library.list', {})
+      setEntries(list)
+      setSelected((sel) => (sel && list.some((e) => e.path === sel && !e.error) ? sel : null))
+    } catch (e) {
+      setError(errorInfoOf(e))
+    } finally {
+      setLoading(false)
+    }
+  }, [])
+
+  useEffect(() => {
+    void refresh()
+  }, [refresh])
+
+  const hash = async (entry: LibraryEntry) => {
+    try {
+      const { id } = await call('jobs.start', { kind: 'hash', params: { path: entry.path } })
+      setHashJobs((m) => new Map(m).set(entry.path, id))
+      setNotice({ text: `Hashing the files of ${entry.name}.`, jobs: true })
+    } catch (e) {
+      setError(errorInfoOf(e))
+    }
+  }
+
+  const remove = async (entry: LibraryEntry) => {
+    try {
+      const { folders } = await call('library.removeFolder', { path: entry.path })
+      setNotice({ text: `Removed ${entry.name} from the Library. ${folders.length === 1 ? '1 folder remains' : `${folders.length} folders remain`}; nothing was deleted from disk.` })
+      await refresh()
+    } catch (e) {
+      setError(errorInfoOf(e))
+    }
+  }
+
+  const added = async (folder: string) => {
+    setNotice({ text: `Added ${folder}.` })
+    await refresh()
+  }
+
+  const active = new Set(jobs.filter((j) => j.state === 'running' || j.state === 'queued').map((j) => j.id))
+  const hashing = new Set([...hashJobs].filter(([, id]) => active.has(id)).map(([path]) => path))
+  const counts = entries ? countKinds(entries) : null
+
+  return (
+    <section className="screen" aria-labelledby="library-title">
+      <header className="screen-head">
+        <div>
+          <h1 id="library-title">Library</h1>
+          <p className="subtle">
+            {counts ? `${counts} · the built-in demo, your folders and the Hugging Face cache` : 'Scanning the built-in demo, your folders and the Hugging Face cache…'}
+          </p>
+        </div>
+        <button type="button" className="btn" onClick={() => void refresh()} disabled={loading}>
+          {loading ? 'Scanning…' : 'Refresh'}
+        </button>
+      </header>
+      <AddFolder mode={info?.mode ?? null} onAdded={added} onError={setError} />
+      {notice ? (
+        <div className="notice" role="status">
+          <span>{notice.text}</span>
+          {notice.jobs ? (
+            <button type="button" className="link" onClick={onShowJobs}>
+              Open Jobs
+            </button>
+          ) : null}
+          <button type="button" className="link dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            ✕
+          </button>
+        </div>
+      ) : null}
+      {error ? <ErrorNote error={error} /> : null}
+      {entries === null ? (
+        <p className="empty">{loading ? 'Scanning…' : 'The Library could not be loaded.'}</p>
+      ) : entries.length === 0 ? (
+        <div className="empty">
+          <p>Nothing here yet.</p>
+          <p className="subtle">Add a folder that holds a model (config.json and *.safetensors), a PEFT adapter (adapter_config.json) or a tokenizer — or a folder above several of them.</p>
+        </div>
+      ) : (
+        <LibraryTable entries={entries} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} />
+      )}
+      {selected ? <ModelDetails key={selected} path={selected} onClose={() => setSelected(null)} /> : null}
+    </section>
+  )
+}
+
+function countKinds(entries: LibraryEntry[]): string {
+  const n = (k: LibraryEntry['kind']) => entries.filter((e) => e.kind === k && !e.error).length
+  const parts = [`${n('model')} model${n('model') === 1 ? '' : 's'}`, `${n('adapter')} adapter${n('adapter') === 1 ? '' : 's'}`, `${n('tokenizer')} tokenizer${n('tokenizer') === 1 ? '' : 's'}`]
+  const bad = entries.filter((e) => e.error).length
+  if (bad) parts.push(`${bad} unreadable`)
+  return parts.join(', ')
+}

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+export const DEMO = join(ROOT, 'resources', 'demo')
+/** Where the tests save screenshots (outside Playwright's outputDir, which it empties on every run). */
+export const SHOTS = join(ROOT, 'test-results', 'screenshots')
+
+export interface WebMode {
+  url: string
+  origin: string
+  /** Temporary folders: settings, the fake Hugging Face cache, scratch space. */
+  configDir: string
+  hfCache: string
+  scratch: string
+  output(): string
+  stop(): Promise<void>
+}
+
+/** A Hub cache in huggingface_hub's layout, holding a copy of the demo base as acme/tiny-llama. */
+async function makeHfCache(dir: string): Promise<void> {
+  const repo = join(dir, 'models--acme--tiny-llama')
+  const sha = '0123456789abcdef0123456789abcdef01234567'
+  await mkdir(join(repo, 'blobs'), { recursive: true })
+  await mkdir(join(repo, 'snapshots', sha), { recursive: true })
+  await mkdir(join(repo, 'refs'), { recursive: true })
+  await cp(join(DEMO, 'base', 'config.json'), join(repo, 'blobs', 'config'))
+  for (const f of await readdir(join(DEMO, 'base'))) {
+    await cp(join(DEMO, 'base', f), join(repo, 'blobs', `blob-${f}`))
+    await symlink(`../../blobs/blob-${f}`, join(repo, 'snapshots', sha, f))
+  }
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(join(repo, 'refs', 'main'), sha)
+}
+
+/**
+ * Starts web mode the way `npm start` does without Electron (node --import tsx
+ * src/main/web/run-web.ts), on a free port, with temporary GRAFT_CONFIG_DIR and HF_HUB_CACHE,
+ * and waits for the URL it prints.
+ */
+export async function startWebMode(): Promise<WebMode> {
+  const base = await mkdtemp(join(tmpdir(), 'graft-e2e-'))
+  const configDir = join(base, 'config')
+  const hfCache = join(base, 'hub')
+  const scratch = join(base, 'scratch')
+  await mkdir(scratch, { recursive: true })
+  await makeHfCache(hfCache)
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'web', 'run-web.ts'), '--no-open'], {
+    cwd: ROOT,
+    env: { ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within 30 s:\n${out}`)), 30_000)
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      const m = /Graft is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1])
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`web mode exited with ${code}:\n${out}`))
+    })
+  })
+  return {
+    url,
+    origin: new URL(url).origin,
+    configDir,
+    hfCache,
+    scratch,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await rm(base, { recursive: true, force: true })
+    },
+  }
+}
