@@ -75,7 +75,7 @@ export interface CorpusReadStats {
   bytesRead: number
   /** Blank lines and records without text, skipped. */
   skipped: number
-  /** .txt lines longer than MAX_TXT_LINE_CHARS, cut into several documents. */
+  /** Cuts made in .txt lines longer than MAX_TXT_LINE_CHARS (each cut adds a document). */
   longLinesSplit: number
   /** jsonl lines that are not JSON or have no string text field. */
   badRecords: number
@@ -88,6 +88,8 @@ export interface ReadCorpusOptions {
   textField?: string
   stats: CorpusReadStats
   signal?: AbortSignal
+  /** Override MAX_TXT_LINE_CHARS (tests). */
+  maxLineChars?: number
 }
 
 /**
@@ -98,6 +100,7 @@ export interface ReadCorpusOptions {
 export async function* readCorpusFile(opts: ReadCorpusOptions): AsyncGenerator<CorpusDocument> {
   const { file, stats } = opts
   const field = opts.textField ?? 'text'
+  const maxLine = opts.maxLineChars ?? MAX_TXT_LINE_CHARS
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const stream = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES })
   let pending = ''
@@ -106,11 +109,25 @@ export async function* readCorpusFile(opts: ReadCorpusOptions): AsyncGenerator<C
   const problem = (msg: string): void => {
     if (stats.problems.length < MAX_LISTED_PROBLEMS) stats.problems.push(`${file.name}:${msg}`)
   }
+  const noteCut = (lineNo: number): void => {
+    if (stats.longLinesSplit === 0) problem(`${lineNo}: a line longer than ${maxLine} characters was cut into several documents`)
+    stats.longLinesSplit++
+  }
   const emitLine = function* (raw: string, lineNo: number): Generator<CorpusDocument> {
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (file.format === 'txt') {
-      if (text.trim() === '') stats.skipped++
-      else yield { text, line: lineNo }
+      if (text.trim() === '') {
+        stats.skipped++
+        return
+      }
+      let rest = text
+      while (rest.length > maxLine) {
+        const cut = cutPoint(rest, maxLine)
+        noteCut(lineNo)
+        yield { text: rest.slice(0, cut), line: lineNo }
+        rest = rest.slice(cut)
+      }
+      yield { text: rest, line: lineNo }
       return
     }
     if (text.trim() === '') {
@@ -158,23 +175,10 @@ export async function* readCorpusFile(opts: ReadCorpusOptions): AsyncGenerator<C
       }
       pending = from > 0 ? pending.slice(from) : pending
       if (file.format === 'txt') {
-        // Cut an overlong line (counted in UTF-16 units here: at least that many code points / 2).
-        while (pending.length > MAX_TXT_LINE_CHARS) {
-          let cut = -1
-          for (let i = MAX_TXT_LINE_CHARS; i > MAX_TXT_LINE_CHARS / 2; i--) {
-            const c = pending.charCodeAt(i)
-            if (c === 0x20 || c === 0x09) {
-              cut = i
-              break
-            }
-          }
-          if (cut < 0) {
-            cut = MAX_TXT_LINE_CHARS
-            const c = pending.charCodeAt(cut - 1)
-            if (c >= 0xd800 && c <= 0xdbff) cut-- // never between the halves of a surrogate pair
-          }
-          if (stats.longLinesSplit === 0) problem(`${line}: a line longer than ${MAX_TXT_LINE_CHARS} characters was cut into several documents`)
-          stats.longLinesSplit++
+        // A line still growing past the limit: emit its head now, so memory stays bounded.
+        while (pending.length > maxLine) {
+          const cut = cutPoint(pending, maxLine)
+          noteCut(line)
           yield { text: pending.slice(0, cut), line }
           pending = pending.slice(cut)
         }
@@ -190,4 +194,17 @@ export async function* readCorpusFile(opts: ReadCorpusOptions): AsyncGenerator<C
   } finally {
     stream.destroy()
   }
+}
+
+/**
+ * Where to cut an overlong line: after the last space or tab in the back half of the first
+ * `max` UTF-16 units, else at `max` (never between the halves of a surrogate pair).
+ */
+function cutPoint(s: string, max: number): number {
+  for (let i = max; i > max / 2; i--) {
+    const c = s.charCodeAt(i)
+    if (c === 0x20 || c === 0x09) return i
+  }
+  const c = s.charCodeAt(max - 1)
+  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max
 }

@@ -94,6 +94,9 @@ export function isCompleteUtf8(bytes: ArrayLike<number>): boolean {
   return true
 }
 
+/** Keeps a leading U+FEFF: a vocabulary piece that is a BOM is still text. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true })
+
 const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, '0')
 
 /**
@@ -101,19 +104,17 @@ const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, '0'
  * SentencePiece byte-fallback spelling), so partial pieces stay readable and distinct.
  */
 export function bytesToEscapedText(bytes: ArrayLike<number>): string {
+  const u8 = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes as ArrayLike<number>)
+  if (isCompleteUtf8(u8)) return UTF8.decode(u8)
   let out = ''
   let i = 0
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
-  while (i < bytes.length) {
-    const k = utf8CharLength(bytes, i)
+  while (i < u8.length) {
+    const k = utf8CharLength(u8, i)
     if (k === 0) {
-      out += `<0x${hex2(bytes[i])}>`
-      i++
-    } else if (k === 1) {
-      out += String.fromCharCode(bytes[i])
+      out += `<0x${hex2(u8[i])}>`
       i++
     } else {
-      out += decoder.decode(Uint8Array.from(Array.prototype.slice.call(bytes, i, i + k) as number[]))
+      out += UTF8.decode(u8.subarray(i, i + k))
       i += k
     }
   }

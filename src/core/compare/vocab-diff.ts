@@ -100,19 +100,24 @@ export interface VocabDiffResult {
   /** Special tokens (added tokens marked special, and named roles) by content. */
   special: { both: string[]; onlyA: string[]; onlyB: string[] }
   sections: SectionDiff[]
-  /** A id → B id for shared tokens, in A id order (capped); `sameId` counts identical ids. */
-  remap: { total: number; sameId: number; items: RemapRow[]; truncated: boolean }
+  /**
+   * A id → B id for shared tokens, in A id order, one page of it (`total` rows match the search);
+   * `sameId` counts the shared tokens (all of them) that keep their id.
+   */
+  remap: { total: number; offset: number; sameId: number; items: RemapRow[]; truncated: boolean }
 }
 
 export interface VocabDiffOptions {
   a: TokenizerRef
   b: TokenizerRef
   normalization?: VocabNormalization
-  /** Case-insensitive substring filter on the only-in lists (matches stored or normalized string). */
+  /** Case-insensitive substring filter on the only-in lists and the remap table (stored or normalized strings). */
   search?: string
   sort?: 'id' | 'text'
   offset?: number
   limit?: number
+  /** Page of the remap table (search applies to it too). */
+  remapOffset?: number
   remapLimit?: number
 }
 
@@ -182,11 +187,21 @@ interface FullDiff {
   shared: RemapRow[]
 }
 
+/** The last full diff computed, so paging, searching and CSV export of one pair do not redo it. */
+let lastDiff: { la: LoadedTokenizer; lb: LoadedTokenizer; how: VocabNormalization; diff: FullDiff } | null = null
+
 async function fullDiff(opts: { a: TokenizerRef; b: TokenizerRef; normalization?: VocabNormalization }): Promise<FullDiff> {
   const how = opts.normalization ?? 'readable'
   if (how !== 'readable' && how !== 'raw') throw new GraftError('BAD_REQUEST', `Unknown vocabulary normalization "${String(how)}"; use readable or raw.`)
   const la = await resolveTokenizer(opts.a)
   const lb = await resolveTokenizer(opts.b)
+  if (lastDiff && lastDiff.la === la && lastDiff.lb === lb && lastDiff.how === how) return lastDiff.diff
+  const diff = computeFullDiff(la, lb, how)
+  lastDiff = { la, lb, how, diff }
+  return diff
+}
+
+function computeFullDiff(la: LoadedTokenizer, lb: LoadedTokenizer, how: VocabNormalization): FullDiff {
   const va = normalizedVocab(la, how)
   const vb = normalizedVocab(lb, how)
   const ta = pieceTable(la).tokens
@@ -217,6 +232,12 @@ function filterList(list: DiffToken[], search: string | undefined, sort: 'id' | 
   return out
 }
 
+function filterRemap(rows: RemapRow[], search: string | undefined): RemapRow[] {
+  if (!search) return rows
+  const q = search.toLowerCase()
+  return rows.filter((r) => r.normalized.toLowerCase().includes(q) || r.aToken.toLowerCase().includes(q) || r.bToken.toLowerCase().includes(q))
+}
+
 function page(list: DiffToken[], offset: number, limit: number): DiffList {
   return { total: list.length, offset, items: list.slice(offset, offset + limit) }
 }
@@ -243,6 +264,8 @@ export async function vocabDiff(opts: VocabDiffOptions): Promise<VocabDiffResult
   const offset = Math.max(0, Math.floor(opts.offset ?? 0))
   const limit = Math.min(MAX_LIST_LIMIT, Math.max(0, Math.floor(opts.limit ?? DEFAULT_LIST_LIMIT)))
   const remapLimit = Math.min(MAX_LIST_LIMIT, Math.max(0, Math.floor(opts.remapLimit ?? DEFAULT_REMAP_LIMIT)))
+  const remapOffset = Math.max(0, Math.floor(opts.remapOffset ?? 0))
+  const remapRows = filterRemap(d.shared, opts.search)
   const sort = opts.sort ?? 'id'
   const union = d.va.byText.size + d.vb.byText.size - d.shared.length
   const sa = specialSet(d.la)
@@ -263,7 +286,7 @@ export async function vocabDiff(opts: VocabDiffOptions): Promise<VocabDiffResult
     onlyInB: page(filterList(d.onlyB, opts.search, sort), offset, limit),
     special: { both: [...sa].filter((t) => sb.has(t)), onlyA: [...sa].filter((t) => !sb.has(t)), onlyB: [...sb].filter((t) => !sa.has(t)) },
     sections,
-    remap: { total: d.shared.length, sameId, items: d.shared.slice(0, remapLimit), truncated: d.shared.length > remapLimit },
+    remap: { total: remapRows.length, offset: remapOffset, sameId, items: remapRows.slice(remapOffset, remapOffset + remapLimit), truncated: remapRows.length > remapOffset + remapLimit },
   }
 }
 
@@ -293,12 +316,7 @@ export async function vocabDiffCsv(opts: VocabDiffCsvOptions): Promise<string> {
   const lines: string[] = []
   if (opts.list === 'shared') {
     lines.push('normalized,a_id,a_token,b_id,b_token')
-    let rows = d.shared
-    if (opts.search) {
-      const q = opts.search.toLowerCase()
-      rows = rows.filter((r) => r.normalized.toLowerCase().includes(q) || r.aToken.toLowerCase().includes(q) || r.bToken.toLowerCase().includes(q))
-    }
-    for (const r of rows) lines.push([csvField(r.normalized), r.aId, csvField(r.aToken), r.bId, csvField(r.bToken)].join(','))
+    for (const r of filterRemap(d.shared, opts.search)) lines.push([csvField(r.normalized), r.aId, csvField(r.aToken), r.bId, csvField(r.bToken)].join(','))
   } else if (opts.list === 'only-a' || opts.list === 'only-b') {
     lines.push('id,token,normalized')
     for (const t of filterList(opts.list === 'only-a' ? d.onlyA : d.onlyB, opts.search, opts.sort ?? 'id')) lines.push([t.id, csvField(t.token), csvField(t.normalized)].join(','))

@@ -5,33 +5,9 @@ import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 import { tokenizerSummary } from '../tokenizer/tokenizer-summary'
 import { toErrorInfo } from '../errors'
 import type { VocabRowScan } from './scan-vocab-rows'
+import type { VocabCheck, VocabTruthTable } from '../../shared/vocab'
 
-/** One line of the truth table: a fact that holds or a mismatch, with the fix Graft can apply. */
-export interface VocabCheck {
-  code: 'TOKENIZER_EXCEEDS_EMBEDDING' | 'CONFIG_VOCAB_MISMATCH' | 'HEAD_ROWS_MISMATCH' | 'PADDING_ROWS' | 'UNTRAINED_ROWS' | 'NO_TOKENIZER' | 'TOKENIZER_UNREADABLE' | 'CONSISTENT'
-  severity: 'ok' | 'info' | 'warning' | 'error'
-  message: string
-  fix?: { kind: 'resize'; newSize: number; command: string } | { kind: 'untrained-fix'; command: string }
-}
-
-export interface VocabTruthTable {
-  dir: string
-  tokenizerSize: number | null
-  modelVocabSize: number | null
-  addedTokens: { id: number; content: string; special: boolean }[]
-  configVocabSize: number | null
-  configVocabField: string
-  embedName: string | null
-  embedRows: number | null
-  headName: string | null
-  headRows: number | null
-  tied: boolean
-  /** Embedding rows beyond the tokenizer (padding, e.g. Qwen's 151936 vs 151665). */
-  paddingRows: number
-  /** From a row scan, when one was run: untrained ids with their token strings. */
-  untrained: { id: number; token: string | null; text: string | null; inEmbed: boolean; inHead: boolean }[] | null
-  checks: VocabCheck[]
-}
+export type { VocabCheck, VocabTruthTable }
 
 /**
  * The vocabulary truth table of a model folder: tokenizer length, added tokens, config vocab_size

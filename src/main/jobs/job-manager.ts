@@ -11,7 +11,8 @@ import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
 import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
 import { normHistogram } from '../../core/vocab/norm-histogram'
 import type { ScanResult } from '../../shared/api'
-import { jobTitle, planJob } from './plan-job'
+import { jobTitle, planJob, type PlannedRequest } from './plan-job'
+import { verifyOutput } from '../../core/exec/verify-output'
 
 const PROGRESS_MS = 200
 const MAX_FINISHED_JOBS = 50
@@ -105,7 +106,9 @@ export class JobManager {
     for (const w of plan.warnings) info.log.push(`warning: ${w.message}`)
     const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: req.params.overwrite })
     info.log.push(`wrote ${res.outDir} (${res.bytesWritten} bytes in ${res.seconds.toFixed(2)} s)`)
-    return { outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds, decisions: plan.decisions, warnings: plan.warnings }
+    const verification = await verifyOutput({ plan, runner: this.runner, signal })
+    info.log.push(verification.ok ? `verified: ${verification.tensors} tensors, vocab ${verification.vocab.embedRows ?? '?'}, no NaN/Inf in computed tensors` : `verification found problems: ${JSON.stringify({ mismatched: verification.mismatched, nonFinite: verification.nonFinite })}`)
+    return { outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds, decisions: plan.decisions, warnings: plan.warnings, verification }
   }
 
   /** Scans the embedding and head rows in the pool: untrained rows and norm histograms for the plots. */
@@ -122,6 +125,11 @@ export class JobManager {
       .filter((x): x is NonNullable<typeof x> => x !== null)
       .map((t) => normHistogram({ tensor: t.name, norms: t.norms, untrained: t === scan.embed ? scan.untrainedEmbed : scan.untrainedHead, newFrom: null, bins: 48 }))
     return { untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained ?? [], histograms }
+  }
+
+  /** The plan of an output-writing job, for the preflight screen (untrained-fix scans rows first). */
+  async plan(req: PlannedRequest, signal?: AbortSignal) {
+    return planJob(req, this.runner, signal)
   }
 
   /** Hashes every file of a folder (sha256) in the pool, with progress: the first real job. */
