@@ -37,6 +37,8 @@ Usage:
   graft untrained scan <dir> [--json]          List untrained (all-zero) embedding/head rows
   graft untrained fix --in DIR --out DIR [--strategy trained-mean|mean]
                                                Set untrained rows to the mean of trained rows
+  graft compare A B [C D] (--text "..." | --corpus DIR) [--diff] [--chat FILE.json] [--json]
+                                               Compare 2–4 tokenizers: tokens, metrics, vocab diff
   graft hub search|info|download|upload|whoami ...
                                                The Hugging Face Hub and the local cache (graft hub --help)
   graft serve [--port N] [--no-open]           Run the workbench UI in a browser (web mode)
@@ -330,6 +332,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         fail('usage: graft untrained scan <dir> | graft untrained fix --in DIR --out DIR')
       }
+      case 'compare':
+        return await (await import('./commands/compare')).compareCommand(rest)
       case 'hub':
         return await (await import('./commands/hub')).hubCommand(rest)
       case 'serve': {

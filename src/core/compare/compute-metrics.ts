@@ -140,6 +140,8 @@ function finish(name: string, kind: MetricsGroup['kind'], c: Counts): MetricsGro
 }
 
 interface Batch {
+  /** The text or file the documents come from, for messages. */
+  where: string
   texts: string[]
   languages: (string | undefined)[]
   /** Word spans of all documents, concatenated; doc d's spans start at wordStart[d] (in words). */
@@ -182,11 +184,20 @@ export async function computeMetrics(opts: ComputeMetricsOptions): Promise<Metri
     for (let t = 0; t < n; t++) {
       const t0 = performance.now()
       const tok = loaded[t].tokenizer
-      const encode = (k: number) => tok.encodeBatch(batch.texts.slice(parts[k][0], parts[k][1]), { addSpecialTokens })
+      const encode = (k: number) => {
+        const p = tok.encodeBatch(batch.texts.slice(parts[k][0], parts[k][1]), { addSpecialTokens })
+        p.catch(() => undefined) // awaited below; never an unhandled rejection if we stop early
+        return p
+      }
       const f = flags[t]
       let next = encode(0)
       for (let k = 0; k < parts.length; k++) {
-        const encs = await next
+        let encs: Awaited<typeof next>
+        try {
+          encs = await next
+        } catch (e) {
+          throw new GraftError('TOKENIZER', `${loaded[t].meta.name} failed to encode ${batch.where}: ${(e as Error).message}`, { file: loaded[t].meta.path, cause: e })
+        }
         if (k + 1 < parts.length) next = encode(k + 1)
         for (let e = 0; e < encs.length; e++) {
           const d = parts[k][0] + e
@@ -222,7 +233,7 @@ export async function computeMetrics(opts: ComputeMetricsOptions): Promise<Metri
   }
 
   /** Adds a document's text-side counts and word spans to the batch. */
-  const makeBatch = (): Batch => ({ texts: [], languages: [], spans: spanBuf, wordStart: [], wordCount: [], chars: 0 })
+  const makeBatch = (where: string): Batch => ({ where, texts: [], languages: [], spans: spanBuf, wordStart: [], wordCount: [], chars: 0 })
   let spanUsed = 0
   const addDoc = (batch: Batch, text: string, language: string | undefined, group: Counts | null): void => {
     const chars = codePointLength(text)
@@ -262,7 +273,7 @@ export async function computeMetrics(opts: ComputeMetricsOptions): Promise<Metri
   }
 
   if (opts.text !== undefined) {
-    const batch = makeBatch()
+    const batch = makeBatch('the text')
     spanUsed = 0
     addDoc(batch, opts.text, undefined, null)
     await run(batch, null)
@@ -291,14 +302,14 @@ export async function computeMetrics(opts: ComputeMetricsOptions): Promise<Metri
   const progress = (file: CorpusFile | undefined): void => opts.onProgress?.({ bytesDone: stats.bytesRead, bytesTotal, filesDone, filesTotal: files.length, current: file?.name })
   for (const file of files) {
     const group = newCounts(n)
-    let batch = makeBatch()
+    let batch = makeBatch(file.path)
     spanUsed = 0
     for await (const doc of readCorpusFile({ file, textField: opts.textField, stats, signal: opts.signal })) {
       addDoc(batch, doc.text, doc.language, group)
       if (batch.chars >= BATCH_CHARS || batch.texts.length >= BATCH_DOCS) {
         await run(batch, group)
         progress(file)
-        batch = makeBatch()
+        batch = makeBatch(file.path)
         spanUsed = 0
       }
     }
