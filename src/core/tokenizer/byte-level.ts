@@ -36,5 +36,5 @@ export function byteLevelBytes(piece: string): Uint8Array | null {
 /** A byte-level vocabulary string as readable text (invalid UTF-8 shows as U+FFFD). */
 export function fromByteLevel(piece: string): string | null {
   const bytes = byteLevelBytes(piece)
-  return bytes === null ? null : new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  return bytes === null ? null : new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes)
 }
