@@ -31,6 +31,8 @@ export interface ChunkContext {
   onBytes?: (n: number) => void
 }
 
+let copyBuffer: Uint8Array | null = null
+
 export function rowGeometry(shape: number[]): { rows: number; rowElems: number } {
   if (shape.length === 0) return { rows: 1, rowElems: 1 }
   return { rows: shape[0], rowElems: shape.slice(1).reduce((a, b) => a * b, 1) }
@@ -99,7 +101,8 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
     const src = t.source!
     const SLICE = 8 << 20
     const total = r1 - r0
-    const buf = new Uint8Array(Math.min(SLICE, Math.max(1, total)))
+    // One buffer per thread, reused: a fresh 8 MiB buffer per chunk pays its page faults every time.
+    const buf = (copyBuffer ??= new Uint8Array(SLICE))
     for (let done = 0; done < total; done += SLICE) {
       checkCancel(ctx)
       const n = Math.min(SLICE, total - done)

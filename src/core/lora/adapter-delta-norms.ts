@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import type { TensorRef } from '../../shared/plan'
 import { decodeToF32 } from '../dtype/convert'
 import { matchPattern, readAdapter } from './read-adapter'
@@ -14,10 +14,21 @@ export interface ModuleDeltaNorm {
   norm: number
 }
 
+/** Reads one tensor's bytes by position (never the whole adapter file) and decodes them to f32. */
 function readF32(ref: TensorRef): Float32Array {
-  const fd = readFileSync(ref.file).subarray(ref.offset, ref.offset + ref.byteLength)
+  const bytes = new Uint8Array(ref.byteLength)
+  const fd = openSync(ref.file, 'r')
+  try {
+    for (let done = 0; done < bytes.byteLength; ) {
+      const n = readSync(fd, bytes, done, bytes.byteLength - done, ref.offset + done)
+      if (n === 0) break
+      done += n
+    }
+  } finally {
+    closeSync(fd)
+  }
   const out = new Float32Array(ref.shape.reduce((a, b) => a * b, 1))
-  decodeToF32(ref.dtype, new Uint8Array(fd.buffer, fd.byteOffset, fd.byteLength), out)
+  decodeToF32(ref.dtype, bytes, out)
   return out
 }
 

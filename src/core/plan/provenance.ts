@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FileEdit, Plan } from '../../shared/plan'
@@ -8,7 +9,9 @@ import { GRAFT_VERSION } from '../../shared/version'
 const HASH_LIMIT_BYTES = 256 << 20
 
 async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex')
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
+  return h.digest('hex')
 }
 
 async function describeFile(path: string): Promise<Record<string, unknown>> {
