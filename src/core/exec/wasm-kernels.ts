@@ -15,7 +15,7 @@
  * This file must not import ../dtype/convert or ./kernels (they import it).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Dtype } from '../../shared/dtypes'
 
@@ -61,6 +61,14 @@ export function kernelsWasmCandidates(): string[] {
   }
   const resourcesPath = typeof process !== 'undefined' ? (process as { resourcesPath?: string }).resourcesPath : undefined
   if (resourcesPath) out.push(join(resourcesPath, 'kernels.wasm'), join(resourcesPath, 'resources', 'kernels.wasm'))
+  // A bundle elsewhere (a benchmark's or tool's build): any resources/ folder above it, then the working directory's.
+  try {
+    let dir = dirname(fileURLToPath(import.meta.url))
+    for (let i = 0; i < 8 && dirname(dir) !== dir; i++, dir = dirname(dir)) out.push(join(dir, 'resources', 'kernels.wasm'))
+  } catch {
+    /* no module URL */
+  }
+  if (typeof process !== 'undefined') out.push(join(process.cwd(), 'resources', 'kernels.wasm'))
   return [...new Set(out)]
 }
 
