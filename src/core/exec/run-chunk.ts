@@ -42,12 +42,28 @@ function checkCancel(ctx: ChunkContext): void {
   if (ctx.cancel && Atomics.load(ctx.cancel, 0) !== 0) throw new CancelledError()
 }
 
-function readRowsF32(io: FileIo, ref: TensorRef, r0: number, r1: number): Float32Array {
+/**
+ * Per-thread scratch buffers, reused across chunks: allocating fresh multi-MB arrays for every
+ * chunk costs page faults and zeroing that dominated the merge profile. Chunks are bounded by
+ * CHUNK_F32_BYTES, so these stay bounded too.
+ */
+const scratch = new Map<string, ArrayBuffer>()
+function scratchBytes(name: string, bytes: number): ArrayBuffer {
+  let b = scratch.get(name)
+  if (!b || b.byteLength < bytes) {
+    b = new ArrayBuffer(Math.max(bytes, b ? b.byteLength * 2 : 0))
+    scratch.set(name, b)
+  }
+  return b
+}
+
+function readRowsF32(io: FileIo, ref: TensorRef, r0: number, r1: number, into?: Float32Array): Float32Array {
   const { rowElems } = rowGeometry(ref.shape)
   const bpe = ref.byteLength / Math.max(1, ref.shape.reduce((a, b) => a * b, 1))
-  const out = new Float32Array((r1 - r0) * rowElems)
+  const out = into ?? new Float32Array((r1 - r0) * rowElems)
   if (r1 <= r0) return out
-  const bytes = io.read(ref.file, ref.offset + r0 * rowElems * bpe, (r1 - r0) * rowElems * bpe)
+  const len = (r1 - r0) * rowElems * bpe
+  const bytes = io.read(ref.file, ref.offset + r0 * rowElems * bpe, len, into ? new Uint8Array(scratchBytes('src', len), 0, len) : undefined)
   decodeToF32(ref.dtype, bytes, out)
   return out
 }
@@ -115,15 +131,17 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
   }
   if (!isFloatDtype(t.dtype) || (t.source && !isFloatDtype(t.source.dtype)))
     throw new GraftError('DTYPE_MISMATCH', `Tensor "${t.name}" is ${t.source?.dtype ?? t.dtype}; Graft computes only with F32, F16 and BF16 and can only copy other dtypes unchanged.`, { tensor: t.name })
-  const vals = new Float32Array((r1 - r0) * rowElems)
+  const n = (r1 - r0) * rowElems
+  const vals = new Float32Array(scratchBytes('vals', n * 4), 0, n)
   // 1. Leading rows from the source, cast to the output dtype first (as loading into D does).
   const srcRows = t.source ? rowGeometry(t.source.shape).rows : 0
   const fromSrcEnd = Math.min(r1, srcRows)
-  if (t.source && fromSrcEnd > r0) {
-    const v = readRowsF32(ctx.io, t.source, r0, fromSrcEnd)
-    if (t.source.dtype !== t.dtype) roundThrough(t.dtype, v)
-    vals.set(v, 0)
+  const fromSrc = t.source && fromSrcEnd > r0 ? (fromSrcEnd - r0) * rowElems : 0
+  if (fromSrc > 0) {
+    const v = readRowsF32(ctx.io, t.source!, r0, fromSrcEnd, vals.subarray(0, fromSrc))
+    if (t.source!.dtype !== t.dtype) roundThrough(t.dtype, v)
   }
+  vals.fill(0, fromSrc) // rows with no source start at zero (the scratch holds the last chunk's values)
   // 2. New rows from statistics (rounded to the output dtype), optionally with seeded noise.
   if (t.newRows) {
     const init = t.newRows.init
@@ -204,7 +222,7 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
     for (let row = r0; row < r1; row++) vals[row - r0] = Math.fround(vals[row - r0] + Math.fround(lb[row] * s32))
     roundThrough(t.dtype, vals)
   }
-  const out = new Uint8Array(vals.length * outBpe)
+  const out = new Uint8Array(scratchBytes('out', vals.length * outBpe), 0, vals.length * outBpe)
   encodeFromF32(t.dtype, vals, out)
   ctx.io.write(task.outFile, outOffset, out)
   ctx.onBytes?.(out.length)
