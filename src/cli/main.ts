@@ -34,6 +34,9 @@ Usage:
   graft tokens add --in DIR --out DIR [--token T ...] [--special T ...] [--tokens-file F]
               [--init trained-mean|mean|subtoken-mean|mean-noise|zeros] [--pad-to-multiple-of K]
               [--adapter DIR[:WEIGHT] ...]     Add tokens and resize in one pass (merging adapters too)
+  graft tokens extend --in DIR --out DIR --token T ... [--tokens-file F] [--force] [--init ...]
+                                               True vocabulary extension (BPE pieces + merges, for a new
+                                               language), verified reachable, and resize in one pass
   graft untrained scan <dir> [--json]          List untrained (all-zero) embedding/head rows
   graft untrained fix --in DIR --out DIR [--strategy trained-mean|mean]
                                                Set untrained rows to the mean of trained rows
@@ -290,9 +293,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'tokens': {
         const [sub, ...args] = rest
-        if (sub !== 'add') fail('usage: graft tokens add --in DIR --out DIR --token T [--special T] ...')
-        const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, token: { type: 'string', multiple: true }, special: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'pad-to-multiple-of': { type: 'string' }, adapter: { type: 'string', multiple: true } } })
-        if (!values.in || !values.out) fail('tokens add needs --in DIR and --out DIR')
+        if (sub !== 'add' && sub !== 'extend') fail('usage: graft tokens add|extend --in DIR --out DIR --token T [--special T] ...')
+        const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, token: { type: 'string', multiple: true }, special: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'pad-to-multiple-of': { type: 'string' }, adapter: { type: 'string', multiple: true }, force: { type: 'boolean', default: false } } })
+        if (!values.in || !values.out) fail(`tokens ${sub} needs --in DIR and --out DIR`)
+        if (sub === 'extend' && values.special?.length) fail('tokens extend adds vocabulary pieces; special tokens are added tokens: use graft tokens add --special')
         const tokens = [...(values.token ?? []).map((content) => ({ content, special: false })), ...(values.special ?? []).map((content) => ({ content, special: true }))]
         if (values['tokens-file']) {
           const text = await readFile(values['tokens-file'], 'utf8')
@@ -300,8 +304,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (tokens.length === 0) fail('tokens add needs at least one --token, --special or --tokens-file')
         const init = values.init === 'subtoken-mean' ? ('subtoken-mean' as const) : parseInit(values.init!, values.seed)
-        const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg) })
-        if (!values.json) process.stderr.write(`Tokenizer: ${res.tokenizer.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
+        const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg), mode: sub === 'extend' ? 'vocab' : 'added', force: values.force })
+        if (!values.json) process.stderr.write(`Tokenizer: ${res.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
         await runPlan(res.plan, writeFlags(values))
         return 0
       }

@@ -97,6 +97,21 @@ describe('graft CLI', () => {
     expect(scan.untrainedEmbed).toEqual([3, 4, 5, 6, 7, 8])
   })
 
+  it('tokens extend: a new word becomes one id under ordinary tokenization, and the model grows to match', async () => {
+    const out = join(await tempDir(), 'ext')
+    const r = graft('tokens', 'extend', '--in', join(DEMO, 'base'), '--out', out, '--token', ' καλημέρα')
+    expect(r.code, r.err).toBe(0)
+    const { Tokenizer } = await import('tokenizers')
+    const tok = Tokenizer.fromFile(join(out, 'tokenizer.json'))
+    const enc = await tok.encode('Γεια σου, καλημέρα!', null, { addSpecialTokens: false })
+    const id = tok.tokenToId('▁καλημέρα')
+    expect(id).toBeGreaterThanOrEqual(32000)
+    expect(enc.getIds()).toContain(id)
+    const v = JSON.parse(graft('vocab', out, '--json').out)
+    expect(v.embedRows).toBe(v.tokenizerSize)
+    expect(v.checks[0].code).toBe('CONSISTENT')
+  })
+
   it('add tokens + merge an adapter in one pass: grows the merged vocabulary, keeps the merge', async () => {
     const dir = await tempDir()
     const r = graft('tokens', 'add', '--in', join(DEMO, 'base'), '--adapter', join(DEMO, 'adapter'), '--out', join(dir, 'both'), '--special', '<image>', '--init', 'mean')

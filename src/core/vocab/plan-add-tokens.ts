@@ -4,6 +4,7 @@ import type { Plan } from '../../shared/plan'
 import { GraftError } from '../errors'
 import { readModelInfo } from '../model/read-model-info'
 import { addTokens, type AddTokensResult, type NewAddedToken } from '../tokenizer/add-tokens'
+import { extendVocab, type ExtendVocabResult } from '../tokenizer/extend-vocab'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 import { verifyTokenizer, type VerifyTokenizerReport } from '../tokenizer/verify-tokenizer'
 import { planResize, targetRows, type InitStrategy } from './plan-resize'
@@ -25,12 +26,23 @@ export interface AddTokensRequest {
   maxShardBytes?: number
   /** Merge these adapters in the same pass (the tokens go into the adapter's tokenizer when it has one). */
   adapters?: { dir: string; weight?: number }[]
+  /**
+   * 'added' (default): added tokens, matched before the model runs (transformers' add_tokens).
+   * 'vocab': true vocabulary extension — pieces and merges in the BPE model, so ordinary
+   * tokenization produces them (for a new language); tokens it still would not produce are refused
+   * unless `force`.
+   */
+  mode?: 'added' | 'vocab'
+  force?: boolean
 }
 
 export interface AddTokensPlan {
   plan: Plan
-  tokenizer: AddTokensResult
+  /** The new ids and contents (added tokens, or every new vocabulary piece). */
+  added: { content: string; id: number; special: boolean }[]
   verify: VerifyTokenizerReport
+  /** The tokenizer edit in full (add-tokens or extend-vocab result). */
+  tokenizer: AddTokensResult | ExtendVocabResult
 }
 
 /**
@@ -42,11 +54,28 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
   const info = await readModelInfo(req.base)
   const adapterTok = (req.adapters ?? []).map((a) => a.dir).find((d) => existsSync(join(d, 'tokenizer.json')))
   const files = await readTokenizerFiles({ dir: adapterTok ?? req.base })
-  const edit = addTokens({ files, tokens: req.tokens })
-  if (edit.added.length === 0)
+  let edit: { files: { path: string; content: string }[]; newSize: number; warnings: string[]; skipped: { content: string; reason: string; id?: number }[] }
+  let added: { content: string; id: number; special: boolean }[]
+  let verify: VerifyTokenizerReport
+  let full: AddTokensResult | ExtendVocabResult
+  if (req.mode === 'vocab') {
+    const ext = await extendVocab({ files, tokens: req.tokens.map((t) => t.content), force: req.force, samples: SAMPLES })
+    full = ext
+    edit = ext
+    added = ext.newEntries.map((e) => ({ content: e.piece, id: e.id, special: false }))
+    verify = ext.verification
+    if (files.hasTokenizerModel)
+      ext.warnings.push('tokenizer.model (the SentencePiece model used by slow tokenizers) is left out of the output: Graft does not edit it, and a stale copy would disagree with tokenizer.json.')
+  } else {
+    const res = addTokens({ files, tokens: req.tokens })
+    full = res
+    edit = res
+    added = res.added.map((a) => ({ content: a.content, id: a.id, special: a.special }))
+    const newJson = res.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
+    verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: res.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: res.newSize })
+  }
+  if (added.length === 0)
     throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.reason})`).join(', ')}.`, { file: req.base, hint: 'Every token is already in the vocabulary or the added tokens.' })
-  const newJson = edit.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
-  const verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: edit.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: edit.newSize })
   if (!verify.ok) throw new GraftError('TOKENIZER', `The edited tokenizer failed verification: ${verify.problems.join('; ')}`, { file: req.base })
   // With adapters, the rows to grow from are the merged ones (an adapter may already have grown them).
   const merged = req.adapters?.length ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out }) : null
@@ -58,14 +87,15 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     // Pieces of each new token's text under the OLD tokenizer (Unsloth's intended semantics).
     const old = Tokenizer.fromString(files.tokenizerJson.text)
     const pieces: number[][] = new Array(n - embedRows).fill(null).map(() => [])
-    for (const a of edit.added) {
+    for (const a of added) {
       if (a.id < embedRows) continue
-      const enc = await old.encode(a.content, null, { addSpecialTokens: false })
+      const text = req.mode === 'vocab' ? a.content.replace(/^[\u0120\u2581]/, ' ') : a.content
+      const enc = await old.encode(text, null, { addSpecialTokens: false })
       pieces[a.id - embedRows] = enc.getIds()
     }
     init = { kind: 'subtoken-mean', pieces }
   } else if (init.kind === 'mean-noise' && init.seed === undefined) init = { ...init, seed: 0 }
-  const reason = `${edit.added.length} token(s) added: ${edit.added.map((a) => `${a.content}=${a.id}`).join(', ')}`
+  const reason = `${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} added: ${added.slice(0, 20).map((a) => `${a.content}=${a.id}`).join(', ')}${added.length > 20 ? ', …' : ''}`
   const plan = req.adapters?.length
     ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out, dtype: req.dtype, maxShardBytes: req.maxShardBytes, resize: { newSize: n, init, reason }, tokenizerEdits: edit.files })
     : await planResize({
@@ -78,9 +108,10 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     tokenizerEdits: edit.files,
     reason,
   })
-  plan.title = `Add ${edit.added.length} token(s) to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
+  plan.title = `Add ${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
   for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
-  return { plan, tokenizer: edit, verify }
+  if (req.mode === 'vocab' && files.hasTokenizerModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
+  return { plan, added, verify, tokenizer: full }
 }
