@@ -154,7 +154,7 @@ export interface RowStat {
 }
 
 export type FileEdit =
-  | { kind: 'write'; path: string; content: string; reason: string }
+  | { kind: 'write'; path: string; content: string; reason: string; encoding?: 'base64' }
   | { kind: 'copy'; from: string; path: string; reason: string }
 
 export interface PlanNote {

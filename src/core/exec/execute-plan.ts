@@ -166,7 +166,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     for (const f of plan.files) {
       const dest = join(tmp, f.path)
       await mkdir(dirname(dest), { recursive: true })
-      if (f.kind === 'write') await writeFile(dest, f.content)
+      if (f.kind === 'write') await writeFile(dest, f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : f.content)
       else await copyFile(f.from, dest)
       await fsyncFile(dest)
     }

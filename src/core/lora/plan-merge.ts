@@ -21,7 +21,7 @@ export interface MergeRequest {
   /** Grow the merged embedding and head to this many rows in the same pass (add tokens + merge). */
   resize?: { newSize: number; init: InitStrategy; reason?: string }
   /** Tokenizer files that replace the base's and the adapter's (from an add-tokens edit). */
-  tokenizerEdits?: { path: string; content: string }[]
+  tokenizerEdits?: { path: string; content: string; encoding?: 'base64' }[]
 }
 
 /** Architectures whose attention/MLP weights are transformers Conv1D, stored (in, out). */
@@ -385,7 +385,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   const tokEdits = req.tokenizerEdits ?? []
   const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
   files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : []), ...tokEdits.map((f) => f.path)], reason: 'copied from the base' })))
-  for (const f of tokEdits) files.push({ kind: 'write', path: f.path, content: f.content, reason: 'edited tokenizer file (tokens added)' })
+  for (const f of tokEdits) files.push({ kind: 'write', path: f.path, content: f.content, encoding: f.encoding, reason: 'edited tokenizer file (tokens added)' })
   if (tokenizerFrom) {
     for (const f of tokenizerFrom.tokenizerFiles) if (!tokEdits.some((e) => e.path === f)) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })
     ctx.decisions.push({ code: 'TOKENIZER_FROM_ADAPTER', message: `Tokenizer files come from the adapter ${tokenizerFrom.dir}, which carries its own (${tokenizerFrom.tokenizerFiles.join(', ')}).` })

@@ -11,6 +11,8 @@ import { planResize, targetRows, type InitStrategy } from './plan-resize'
 import { planMerge } from '../lora/plan-merge'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { appendSentencePiecePieces, readPieces } from '../tokenizer/append-sentencepiece-pieces'
 
 /** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
 const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
@@ -53,8 +55,10 @@ export interface AddTokensPlan {
 export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPlan> {
   const info = await readModelInfo(req.base)
   const adapterTok = (req.adapters ?? []).map((a) => a.dir).find((d) => existsSync(join(d, 'tokenizer.json')))
-  const files = await readTokenizerFiles({ dir: adapterTok ?? req.base })
-  let edit: { files: { path: string; content: string }[]; newSize: number; warnings: string[]; skipped: { content: string; reason: string; id?: number }[] }
+  const tokDir = adapterTok ?? req.base
+  const files = await readTokenizerFiles({ dir: tokDir })
+  let dropModel = false
+  let edit: { files: { path: string; content: string; encoding?: 'base64' }[]; newSize: number; warnings: string[]; skipped: { content: string; reason: string; id?: number }[] }
   let added: { content: string; id: number; special: boolean }[]
   let verify: VerifyTokenizerReport
   let full: AddTokensResult | ExtendVocabResult
@@ -64,8 +68,22 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     edit = ext
     added = ext.newEntries.map((e) => ({ content: e.piece, id: e.id, special: false }))
     verify = ext.verification
-    if (files.hasTokenizerModel)
-      ext.warnings.push('tokenizer.model (the SentencePiece model used by slow tokenizers) is left out of the output: Graft does not edit it, and a stale copy would disagree with tokenizer.json.')
+    if (files.hasTokenizerModel) {
+      // Keep the slow tokenizer consistent: append the same pieces, with the same ids, to tokenizer.model.
+      const modelPath = join(tokDir, 'tokenizer.model')
+      const spm = new Uint8Array(await readFile(modelPath))
+      const pieces = readPieces(spm, modelPath)
+      const first = ext.newEntries[0]?.id
+      ext.warnings = ext.warnings.filter((w) => !w.startsWith('tokenizer.model was NOT updated'))
+      if (first !== undefined && first === pieces.length && ext.newEntries.every((e, i) => e.id === first + i)) {
+        const res = appendSentencePiecePieces({ model: spm, pieces: ext.newEntries.map((e) => e.piece), file: modelPath })
+        edit = { ...ext, files: [...ext.files, { path: 'tokenizer.model', content: Buffer.from(res.model).toString('base64'), encoding: 'base64' as const }] }
+        ext.warnings.push(`tokenizer.model gets the same ${ext.newEntries.length} piece(s) at ids ${first}…${res.newSize - 1}, scored below every existing piece (so a slow SentencePiece BPE merges them last, like the appended merges in tokenizer.json).`)
+      } else {
+        dropModel = true
+        ext.warnings.push(`tokenizer.model has ${pieces.length} pieces but the new ids start at ${first}; it cannot be kept consistent, so it is left out of the output (load the tokenizer with tokenizer.json only).`)
+      }
+    }
   } else {
     const res = addTokens({ files, tokens: req.tokens })
     full = res
@@ -112,6 +130,6 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
   for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
-  if (req.mode === 'vocab' && files.hasTokenizerModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
+  if (dropModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
   return { plan, added, verify, tokenizer: full }
 }

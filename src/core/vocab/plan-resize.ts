@@ -33,7 +33,7 @@ export interface ResizeRequest {
   dtype?: Dtype | 'keep'
   maxShardBytes?: number
   /** Tokenizer files that replace the base's (from an add-tokens edit). */
-  tokenizerEdits?: { path: string; content: string }[]
+  tokenizerEdits?: { path: string; content: string; encoding?: 'base64' }[]
   /** Why the size changes, for the plan (e.g. "3 tokens added"). */
   reason?: string
 }
@@ -149,7 +149,7 @@ export async function planResize(req: ResizeRequest): Promise<Plan> {
   const tokEdits = req.tokenizerEdits ?? []
   const files: FileEdit[] = [
     { kind: 'write', path: 'config.json', content: editJsonText(info.configText, edits, join(info.dir, 'config.json')), reason: edits.length ? `vocab size ${n}` : 'unchanged' },
-    ...tokEdits.map((f) => ({ kind: 'write' as const, path: f.path, content: f.content, reason: 'edited tokenizer file' })),
+    ...tokEdits.map((f) => ({ kind: 'write' as const, path: f.path, content: f.content, encoding: f.encoding, reason: 'edited tokenizer file' })),
     ...(await copyModelFiles({ dir: info.dir, skip: ['config.json', ...tokEdits.map((f) => f.path)] })),
   ]
   return finishPlan({
