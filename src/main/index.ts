@@ -6,7 +6,10 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog } from 'electron'
+// safeStorage is read off the module object: an electron without it (the e2e stub) means no encryption.
+import electron from 'electron'
 import workerPath from '../worker/graft-worker?modulePath'
+import compareWorkerPath from '../worker/compare-worker?modulePath'
 import { JobManager } from './jobs/job-manager'
 import { createPoolRunner } from './jobs/pool-runner'
 import { createHandlers } from './api/create-handlers'
@@ -16,6 +19,9 @@ import { createMainWindow } from './electron/create-main-window'
 import { hardenWebContents } from './electron/harden-web-contents'
 import { isTrustedSender } from './electron/is-trusted-sender'
 import { broadcastEvent, registerIpc } from './electron/register-ipc'
+import { BASE_CHOICES_FILE, createHubService } from './hub/hub-service'
+import { selectTokenStore } from './hub/select-token-store'
+import { createCompareService } from './compare/compare-service'
 
 const here = import.meta.dirname
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -38,16 +44,24 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   hardenWebContents({ isOwnPage: (url) => isTrustedSender({ url, parent: null }, rendererUrl) })
-  const settings = await createSettingsStore({ dir: process.env.GRAFT_CONFIG_DIR ?? app.getPath('userData') })
+  const configDir = process.env.GRAFT_CONFIG_DIR ?? app.getPath('userData')
+  const settings = await createSettingsStore({ dir: configDir })
+  // A token entered in the app: encrypted with safeStorage in <userData>/hub-token.json, or kept in
+  // memory for the session where the OS offers no real encryption. Never written in plain text.
+  const tokens = selectTokenStore({ dir: configDir, safeStorage: electron.safeStorage ?? null })
+  const hub = createHubService({ settings, env: process.env, tokenStore: tokens.store, tokenStorage: tokens.storage, choicesFile: join(configDir, BASE_CHOICES_FILE) })
   // The bundled worker chunk cannot find resources/ relative to itself; point it at the app's copy.
   process.env.GRAFT_KERNELS_WASM ??= join(app.getAppPath(), 'resources', 'kernels.wasm')
   const runner = createPoolRunner({ workerFile: workerPath })
-  const jobs = new JobManager(runner)
+  const compare = createCompareService({ workerFile: compareWorkerPath })
+  const jobs = new JobManager(runner, { hub, compare })
   const handlers = createHandlers({
     mode: 'electron',
     demoDir: join(app.getAppPath(), 'resources', 'demo'),
     settings,
     jobs,
+    hub,
+    compare,
     async pickFolder() {
       const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]
       const opts = { title: 'Add a folder to the Library', properties: ['openDirectory' as const] }
@@ -80,6 +94,6 @@ async function start(): Promise<void> {
     for (const j of jobs.list()) if (j.state === 'running' || j.state === 'queued') jobs.cancel(j.id)
     throttle.dispose()
     // Let the window-state write (made on close) and the pool finish before quitting.
-    void Promise.allSettled([runner.close(), settings.idle()]).finally(() => app.quit())
+    void Promise.allSettled([runner.close(), compare.close(), settings.idle()]).finally(() => app.quit())
   })
 }

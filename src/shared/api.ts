@@ -1,6 +1,8 @@
 import type { ErrorInfo } from './errors'
-import type { Plan } from './plan'
+import type { Plan, PlanNote } from './plan'
 import type { JobProgress } from './progress'
+import type { VocabTruthTable } from './vocab'
+import type { CompareChatEntry, CompareChatParams, CompareCorpusParams, CompareTextParams, CompareTextResult, CompareVocabCsvParams, CompareVocabDiffParams, VocabDiffResult } from './compare'
 
 /**
  * The one contract between the UI and the app: every request, reply and event. The Electron
@@ -94,6 +96,179 @@ export interface UntrainedFixParams {
   overwrite?: boolean
 }
 
+/** Hugging Face Hub: what a hub-download job fetches into the Hub cache. */
+export interface HubDownloadParams {
+  /** owner/name (or a legacy single-name id). */
+  repo: string
+  /** Branch, tag or commit sha; default main. */
+  revision?: string
+  /** fnmatch patterns (Python's allow_patterns); default: safetensors, json, tokenizer and card files. */
+  include?: string[]
+  /** Also download pickle files (*.bin, *.pt, …); off by default. */
+  allowPickles?: boolean
+}
+
+/** Hugging Face Hub: what a hub-upload job publishes. */
+export interface HubUploadParams {
+  /** The local model folder. */
+  dir: string
+  /** owner/name on the Hub. */
+  repo: string
+  /** Create the repo when it does not exist. */
+  create?: boolean
+  /** Visibility of a created repo. */
+  private?: boolean
+}
+
+/** One file of a running hub download or upload, inside the job's progress. */
+export interface HubFileProgress {
+  path: string
+  bytesDone: number
+  bytesTotal: number
+  bytesPerSec: number
+  etaSec: number | null
+  state: 'queued' | 'hashing' | 'downloading' | 'uploading' | 'done' | 'cached'
+}
+
+/** The progress of hub-download / hub-upload jobs: JobProgress plus the per-file list. */
+export interface HubJobProgress extends JobProgress {
+  stage: string
+  repo: string
+  files: HubFileProgress[]
+  /** Files not listed in `files` (the list is capped for the UI). */
+  filesOmitted: number
+}
+
+/** Result of a hub-download job. */
+export interface HubDownloadResult {
+  repo: string
+  revision: string
+  sha: string
+  /** The snapshot folder in the Hub cache (what the Library lists). */
+  path: string
+  fileCount: number
+  bytesDownloaded: number
+  skipped: { path: string; reason: string }[]
+  fromCache: boolean
+}
+
+/** Result of a hub-upload job. */
+export interface HubUploadResult {
+  repo: string
+  created: boolean
+  commitOid: string
+  commitUrl: string
+  fileCount: number
+  bytes: number
+  cardGenerated: boolean
+}
+
+/** Who is signed in to the Hub and whether Graft may use the network; never the token itself. */
+export interface HubStatus {
+  endpoint: string
+  offline: boolean
+  offlineReason: string | null
+  /** True when HF_HUB_OFFLINE forces offline mode (the in-app switch cannot turn it off). */
+  offlineForced: boolean
+  /** The in-app switch, as saved in settings. */
+  offlineSwitch: boolean
+  /** The signed-in account (whoami), or null. */
+  signedIn: string | null
+  /** A token is configured (it may be unchecked while offline). */
+  hasToken: boolean
+  /** Where the token comes from: entered in Graft, HF_TOKEN, or the token file Python writes. */
+  tokenSource: 'app' | 'env' | 'file' | null
+  /** Whether Graft can keep a token entered in the app. */
+  canStoreToken: boolean
+  /** 'encrypted': saved with the OS keychain (Electron safeStorage); 'session': kept in memory until Graft stops. */
+  tokenStorage: 'encrypted' | 'session'
+  /** Why the token could not be checked (e.g. it expired), when it could not. */
+  identityError: ErrorInfo | null
+  /** The Python-compatible Hub cache downloads go to. */
+  cacheDir: string
+}
+
+export interface HubSearchParams {
+  text?: string
+  author?: string
+  tags?: string[]
+  /** A library tag, e.g. safetensors or peft. */
+  library?: string
+  sort?: 'downloads' | 'likes' | 'lastModified' | 'createdAt' | 'trendingScore'
+  limit?: number
+  /** nextCursor of the previous page. */
+  cursor?: string
+}
+
+export interface HubModelSummary {
+  id: string
+  private: boolean
+  gated: false | 'auto' | 'manual'
+  task: string | null
+  downloads: number
+  likes: number
+  /** ISO date. */
+  lastModified: string | null
+  tags: string[]
+  libraryName: string | null
+}
+
+export interface HubFileEntry {
+  path: string
+  size: number
+  oid: string | null
+  /** sha256 of LFS files. */
+  sha256: string | null
+  lfs: boolean
+  xet: boolean
+  /** Pickle formats can run code when loaded: never selected by default. */
+  pickle: boolean
+  /** Why Graft refuses this name (path traversal, absolute path, …); null when fine. */
+  unsafe: string | null
+}
+
+/** A model page (JSON-safe). */
+export interface HubModelDetails {
+  id: string
+  sha: string
+  revision: string
+  private: boolean
+  gated: false | 'auto' | 'manual'
+  task: string | null
+  downloads: number
+  likes: number
+  lastModified: string | null
+  tags: string[]
+  libraryName: string | null
+  license: string | null
+  files: HubFileEntry[]
+  totalBytes: number
+  safetensorsBytes: number
+  parameters: { total: number; byDtype: Record<string, number> } | null
+  isAdapter: boolean
+  baseModel: string | null
+  baseModelSource: 'adapter_config' | 'model_card' | null
+  adapterConfig: Record<string, unknown> | null
+  hasPickles: boolean
+}
+
+/** Where an adapter's base model can come from. */
+export type HubBaseCandidate =
+  | { kind: 'folder'; path: string; reason: string }
+  | { kind: 'cache'; repo: string; path: string; revision: string; fromRefsMain: boolean; reason: string }
+  | { kind: 'download'; repo: string; guessed: boolean; reason: string }
+
+export interface HubResolveBaseResult {
+  adapterDir: string
+  /** base_model_name_or_path as the adapter wrote it. */
+  name: string
+  /** The repo id it names or implies. */
+  repo: string | null
+  remembered: HubBaseCandidate | null
+  /** Best first. */
+  candidates: HubBaseCandidate[]
+}
+
 /** Operations that run as jobs in the worker pool. */
 export type JobRequest =
   | { kind: 'merge'; params: MergeParams }
@@ -101,8 +276,14 @@ export type JobRequest =
   | { kind: 'tokens-add'; params: TokensAddParams }
   | { kind: 'untrained-fix'; params: UntrainedFixParams }
   /** Reads the embedding and head rows: untrained rows and row-norm histograms (no output). */
-  | { kind: 'scan'; params: { path: string } }
+  | { kind: 'scan'; params: { path: string; newFrom?: number } }
   | { kind: 'hash'; params: { path: string } }
+  /** Downloads a Hub repo into the Python-compatible Hub cache (runs in the main process). */
+  | { kind: 'hub-download'; params: HubDownloadParams }
+  /** Publishes a model folder to a Hub repo (runs in the main process). */
+  | { kind: 'hub-upload'; params: HubUploadParams }
+  /** Tokenizer metrics over a corpus folder (compare worker); the result is a MetricsResult (shared/compare.ts). */
+  | { kind: 'compare-corpus'; params: CompareCorpusParams }
 
 /** Row-norm histogram of a vocab tensor, with new and untrained rows counted apart. */
 export interface NormHistogram {
@@ -125,6 +306,58 @@ export interface ScanResult {
   untrainedHead: number[]
   untrained: { id: number; token: string | null; text: string | null; inEmbed: boolean; inHead: boolean }[]
   histograms: NormHistogram[]
+}
+
+/** The output-writing jobs: each has a preflight plan (jobs.plan) before it runs. */
+export type PlannedJobRequest = Extract<JobRequest, { kind: 'merge' | 'resize' | 'tokens-add' | 'untrained-fix' }>
+
+/** How a finished output read back: planned tensors present, vocab sizes agreeing, no NaN/Inf where Graft computed. */
+export interface OutputVerification {
+  ok: boolean
+  tensors: number
+  /** Tensors whose name, dtype or shape differ from the plan. */
+  mismatched: string[]
+  /** Computed tensors holding NaN or ±Inf, and in how many rows. */
+  nonFinite: { tensor: string; rows: number }[]
+  vocab: { configVocabSize: number | null; embedRows: number | null; headRows: number | null; tied: boolean }
+}
+
+/** Result of a merge, resize, tokens-add or untrained-fix job. */
+export interface PlannedJobResult {
+  outDir: string
+  bytesWritten: number
+  seconds: number
+  decisions: PlanNote[]
+  warnings: PlanNote[]
+  verification: OutputVerification
+}
+
+/** The size of one LoRA module's change, ‖s·B·A‖_F (adapter.deltaNorms), for the per-layer plot. */
+export interface ModuleDeltaNorm {
+  module: string
+  /** Layer index parsed from the module path (…layers.N…), or null. */
+  layer: number | null
+  kind: 'linear' | 'embedding'
+  rank: number
+  scaling: number
+  norm: number
+}
+
+/** Text as a tokenizer splits it. */
+export interface TokenizedText {
+  ids: number[]
+  tokens: string[]
+}
+
+/** The live preview of adding tokens (tokens.preview): sample text before and after; nothing is written. */
+export interface TokensPreview {
+  before: TokenizedText
+  after: TokenizedText
+  added: { content: string; id: number; special: boolean }[]
+  skipped: { content: string; reason: string }[]
+  warnings: string[]
+  oldSize: number
+  newSize: number
 }
 
 export interface JobInfo {
@@ -161,6 +394,23 @@ export interface ApiMethods {
   'jobs.start': { params: JobRequest; result: { id: string } }
   'jobs.cancel': { params: { id: string }; result: { cancelled: boolean } }
   'jobs.list': { params: Record<string, never>; result: JobInfo[] }
+  'library.folders': { params: Record<string, never>; result: { folders: string[]; recent: string[] } }
+  'vocab.table': { params: { path: string }; result: VocabTruthTable }
+  'jobs.plan': { params: { request: PlannedJobRequest }; result: Plan }
+  'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
+  'tokens.preview': { params: { path: string; tokens: NewToken[]; text: string }; result: TokensPreview }
+  'hub.status': { params: Record<string, never>; result: HubStatus }
+  'hub.search': { params: HubSearchParams; result: { models: HubModelSummary[]; nextCursor: string | null } }
+  'hub.info': { params: { repo: string; revision?: string }; result: HubModelDetails }
+  'hub.setToken': { params: { token: string }; result: HubStatus }
+  'hub.clearToken': { params: Record<string, never>; result: HubStatus }
+  'hub.setOffline': { params: { offline: boolean }; result: HubStatus }
+  'hub.resolveBase': { params: { adapterDir: string }; result: HubResolveBaseResult }
+  'hub.rememberBase': { params: { name: string; choice: HubBaseCandidate | null }; result: { ok: true } }
+  'compare.text': { params: CompareTextParams; result: CompareTextResult }
+  'compare.vocabDiff': { params: CompareVocabDiffParams; result: VocabDiffResult }
+  'compare.vocabCsv': { params: CompareVocabCsvParams; result: { csv: string } }
+  'compare.chat': { params: CompareChatParams; result: CompareChatEntry[] }
 }
 
 export type ApiMethod = keyof ApiMethods
@@ -177,6 +427,23 @@ export const API_METHODS: readonly ApiMethod[] = [
   'jobs.start',
   'jobs.cancel',
   'jobs.list',
+  'library.folders',
+  'vocab.table',
+  'jobs.plan',
+  'adapter.deltaNorms',
+  'tokens.preview',
+  'hub.status',
+  'hub.search',
+  'hub.info',
+  'hub.setToken',
+  'hub.clearToken',
+  'hub.setOffline',
+  'hub.resolveBase',
+  'hub.rememberBase',
+  'compare.text',
+  'compare.vocabDiff',
+  'compare.vocabCsv',
+  'compare.chat',
 ] as const
 
 export type ApiReply<M extends ApiMethod> = { ok: true; result: ApiMethods[M]['result'] } | { ok: false; error: ErrorInfo }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
 import { GRAFT_VERSION } from '../../shared/version'
 import { GraftError } from '../../core/errors'
@@ -8,8 +8,15 @@ import { scanLibrary } from '../../core/library/scan-library'
 import { summarizeModel } from '../../core/library/summarize-model'
 import type { EntryOrigin } from '../../core/library/describe-folder'
 import { planMerge } from '../../core/lora/plan-merge'
+import { adapterDeltaNorms } from '../../core/lora/adapter-delta-norms'
+import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
+import { previewTokens } from '../../core/vocab/preview-tokens'
 import type { JobManager } from '../jobs/job-manager'
 import { MAX_RECENT_FOLDERS, type SettingsStore } from '../settings/settings-store'
+import { createHubHandlers } from '../hub/hub-handlers'
+import { createSessionHubService, type HubService } from '../hub/hub-service'
+import { createCompareHandlers } from '../compare/compare-handlers'
+import { createCompareService, type CompareService } from '../compare/compare-service'
 
 /** Everything the API needs from its host (Electron main or web mode). */
 export interface ApiContext {
@@ -17,10 +24,14 @@ export interface ApiContext {
   /** Absolute path of resources/demo. */
   demoDir: string
   settings: SettingsStore
-  jobs: Pick<JobManager, 'start' | 'cancel' | 'list'>
+  jobs: Pick<JobManager, 'start' | 'cancel' | 'list' | 'plan'>
   /** A native folder dialog; web mode has none and returns null (the UI shows a path input). */
   pickFolder(): Promise<string | null>
   env?: NodeJS.ProcessEnv
+  /** The Hub (token, offline switch, config), shared with the job manager; defaults to a session-only one. */
+  hub?: HubService
+  /** Tokenizer comparison (worker threads), shared with the job manager; defaults to one started on first use. */
+  compare?: CompareService
 }
 
 /** Validated params in, result out; a thrown error becomes an ErrorInfo reply in dispatchRequest. */
@@ -30,6 +41,8 @@ export type ApiHandlers = { [M in ApiMethod]: (params: ApiMethods[M]['params']) 
 export function createHandlers(ctx: ApiContext): ApiHandlers {
   const env = ctx.env ?? process.env
   const demoDir = resolve(ctx.demoDir)
+  const hub = ctx.hub ?? createSessionHubService({ settings: ctx.settings, env })
+  let compare = ctx.compare
   /** Where an inspected path belongs, named as the Library names it (root folder name / subpath). */
   const locate = (path: string): { origin: EntryOrigin; repoId?: string; name: string } => {
     const under = (root: string) => {
@@ -83,7 +96,17 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
       return planMerge({ base: p.base, adapters: p.adapters, out: p.out, dtype: p.dtype, maxShardBytes: p.maxShardBytes })
     },
     async 'jobs.start'(req) {
-      return { id: ctx.jobs.start(req) }
+      const id = ctx.jobs.start(req)
+      // Remember where outputs go: the folder inputs offer recent folders first.
+      if ('out' in req.params) {
+        const folder = dirname(req.params.out)
+        await ctx.settings
+          .update((s) => {
+            s.recentFolders = [folder, ...s.recentFolders.filter((f) => f !== folder)].slice(0, MAX_RECENT_FOLDERS)
+          })
+          .catch((e: unknown) => console.warn(`graft: could not remember ${folder}: ${(e as Error).message}`))
+      }
+      return { id }
     },
     async 'jobs.cancel'({ id }) {
       return { cancelled: ctx.jobs.cancel(id) }
@@ -91,6 +114,24 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
     async 'jobs.list'() {
       return ctx.jobs.list()
     },
+    async 'library.folders'() {
+      const s = ctx.settings.get()
+      return { folders: s.libraryFolders, recent: s.recentFolders }
+    },
+    async 'vocab.table'({ path }) {
+      return vocabTruthTable({ dir: path })
+    },
+    async 'jobs.plan'({ request }) {
+      return ctx.jobs.plan(request)
+    },
+    async 'adapter.deltaNorms'({ path }) {
+      return adapterDeltaNorms({ dir: path })
+    },
+    async 'tokens.preview'({ path, tokens, text }) {
+      return previewTokens({ dir: path, tokens, text })
+    },
+    ...createHubHandlers(hub),
+    ...createCompareHandlers(() => (compare ??= createCompareService())),
   }
 }
 

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { API_METHODS, type JobRequest, type LibraryEntry } from '../../shared/api'
+import { API_METHODS, type JobRequest, type LibraryEntry, type PlannedJobRequest } from '../../shared/api'
+import type { Plan } from '../../shared/plan'
 import { GraftError } from '../../core/errors'
 import { makeTinyAdapter, makeTinyModel } from '../../core/library/make-test-folders'
 import { createSettingsStore } from '../settings/settings-store'
@@ -14,6 +15,7 @@ describe('API handlers and dispatch', () => {
   let root: string
   let handlers: ApiHandlers
   let started: JobRequest[]
+  let planned: PlannedJobRequest[]
   let ctx: ApiContext
 
   beforeEach(async () => {
@@ -21,6 +23,7 @@ describe('API handlers and dispatch', () => {
     await makeTinyModel(join(root, 'demo', 'base'), { vocab: 16 })
     await makeTinyAdapter(join(root, 'demo', 'adapter'), { vocab: 16, added: 3 })
     started = []
+    planned = []
     ctx = {
       mode: 'web',
       demoDir: join(root, 'demo'),
@@ -32,6 +35,10 @@ describe('API handlers and dispatch', () => {
         },
         cancel: (id) => id === 'job-1',
         list: () => [],
+        plan: async (r) => {
+          planned.push(r)
+          return { version: 1, operation: 'merge', title: 'planned' } as Plan
+        },
       },
       pickFolder: async () => null,
       env: { HF_HUB_CACHE: join(root, 'hub') },
@@ -129,6 +136,82 @@ describe('API handlers and dispatch', () => {
   it('plans a merge of the demo adapter', async () => {
     const r = await dispatchRequest(handlers, 'merge.plan', { base: join(root, 'demo', 'base'), adapters: [{ dir: join(root, 'demo', 'adapter') }], out: join(root, 'out') })
     expect(r.ok).toBe(true)
+  })
+
+  it('refuses bad params of the inspect, vocabulary and planning methods with BAD_REQUEST', async () => {
+    const tok = { content: 'x', special: false }
+    const cases: [string, unknown][] = [
+      ['library.folders', { extra: 1 }],
+      ['vocab.table', {}],
+      ['vocab.table', { path: 'relative' }],
+      ['adapter.deltaNorms', { path: 5 }],
+      ['tokens.preview', { path: '/m', tokens: [], text: 'x' }],
+      ['tokens.preview', { path: '/m', tokens: [{ content: '', special: false }], text: '' }],
+      ['tokens.preview', { path: '/m', tokens: [{ content: 'x'.repeat(257), special: false }], text: '' }],
+      ['tokens.preview', { path: '/m', tokens: [{ content: 'x', special: 'yes' }], text: '' }],
+      ['tokens.preview', { path: '/m', tokens: [{ ...tok, bogus: true }], text: '' }],
+      ['tokens.preview', { path: '/m', tokens: Array.from({ length: 10_001 }, () => tok), text: '' }],
+      ['tokens.preview', { path: '/m', tokens: [tok], text: 'x'.repeat(20_001) }],
+      ['tokens.preview', { path: '/m', tokens: [tok] }],
+      ['jobs.plan', { kind: 'merge', params: { base: '/a', adapters: [{ dir: '/b' }], out: '/c' } }],
+      ['jobs.plan', { request: { kind: 'hash', params: { path: '/a' } } }],
+      ['jobs.plan', { request: { kind: 'scan', params: { path: '/a' } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: 'rel', init: 'mean' } } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'median' } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 0 } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 1.5 } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 10_000_001 } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', padToMultipleOf: -64 } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: { kind: 'copy-row', row: -1 } } }],
+      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', seed: 0.5 } }],
+      ['jobs.start', { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'mean', tokens: [] } }],
+      ['jobs.start', { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'copy-row', tokens: [tok] } }],
+      ['jobs.start', { kind: 'tokens-add', params: { base: 'a', out: '/b', init: 'mean', tokens: [tok] } }],
+      ['jobs.start', { kind: 'untrained-fix', params: { base: '/a', out: '/b', strategy: 'zeros' } }],
+      ['jobs.start', { kind: 'untrained-fix', params: { base: '/a' } }],
+      ['jobs.start', { kind: 'scan', params: { path: 'relative' } }],
+      ['jobs.start', { kind: 'scan', params: { path: '/a', newFrom: -1 } }],
+      ['jobs.start', { kind: 'scan', params: { path: '/a', extra: 1 } }],
+    ]
+    for (const [method, params] of cases) {
+      const r = await dispatchRequest(handlers, method, params)
+      expect(r.ok, `${method} ${JSON.stringify(params).slice(0, 200)}`).toBe(false)
+      if (!r.ok) expect(r.error.code).toBe('BAD_REQUEST')
+    }
+    expect(started).toEqual([])
+    expect(planned).toEqual([])
+  })
+
+  it('starts resize, tokens-add, untrained-fix and scan jobs and remembers output folders', async () => {
+    const reqs: JobRequest[] = [
+      { kind: 'resize', params: { base: '/m/base', out: '/outs/a/resized', newSize: 32_064, padToMultipleOf: 64, init: { kind: 'copy-row', row: 0 }, seed: 7, allowShrink: false } },
+      { kind: 'tokens-add', params: { base: '/m/base', out: '/outs/b/plus', tokens: [{ content: '<tool>', special: true, normalized: false, lstrip: true, rstrip: false, single_word: false }], init: 'subtoken-mean', padToMultipleOf: 8 } },
+      { kind: 'untrained-fix', params: { base: '/m/base', out: '/outs/c/fixed', strategy: 'mean' } },
+      { kind: 'scan', params: { path: '/m/base', newFrom: 32_000 } },
+    ]
+    for (const r of reqs) expect(await dispatchRequest(handlers, 'jobs.start', r)).toEqual({ ok: true, result: { id: 'job-1' } })
+    expect(started).toEqual(reqs)
+    expect(await dispatchRequest(handlers, 'library.folders', {})).toEqual({ ok: true, result: { folders: [], recent: ['/outs/c', '/outs/b', '/outs/a'] } })
+    const models = join(root, 'models')
+    await mkdir(models)
+    await handlers['library.addFolder']({ path: models })
+    expect(await handlers['library.folders']({})).toEqual({ folders: [models], recent: [models, '/outs/c', '/outs/b', '/outs/a'] })
+  })
+
+  it('plans jobs through the job manager, with normalised paths', async () => {
+    const r = await dispatchRequest(handlers, 'jobs.plan', { request: { kind: 'untrained-fix', params: { base: '/m/base/', out: '/o/x' } } })
+    expect(r).toEqual({ ok: true, result: { version: 1, operation: 'merge', title: 'planned' } })
+    expect(planned).toEqual([{ kind: 'untrained-fix', params: { base: '/m/base', out: '/o/x' } }])
+  })
+
+  it('answers the vocabulary truth table, LoRA delta norms and a tokens preview', async () => {
+    const table = await dispatchRequest(handlers, 'vocab.table', { path: join(root, 'demo', 'base') })
+    expect(table).toMatchObject({ ok: true, result: { tokenizerSize: 16, embedRows: 16, headRows: 16, configVocabSize: 16, tied: false, checks: [{ code: 'CONSISTENT', severity: 'ok' }] } })
+    const norms = await dispatchRequest(handlers, 'adapter.deltaNorms', { path: join(root, 'demo', 'adapter') })
+    expect(norms).toEqual({ ok: true, result: [{ module: 'model.layers.0.self_attn.q_proj', layer: 0, kind: 'linear', rank: 2, scaling: 2, norm: 0 }] })
+    const preview = await dispatchRequest(handlers, 'tokens.preview', { path: join(root, 'demo', 'base'), tokens: [{ content: '<tool>', special: true }, { content: 't3', special: false }], text: '<tool>' })
+    expect(preview).toMatchObject({ ok: true, result: { oldSize: 16, newSize: 17, added: [{ content: '<tool>', id: 16, special: true }], skipped: [{ content: 't3' }], after: { ids: [16], tokens: ['<tool>'] } } })
+    expect(await dispatchRequest(handlers, 'vocab.table', { path: join(root, 'missing') })).toMatchObject({ ok: false, error: { code: 'NOT_A_MODEL' } })
   })
 
   it('turns thrown errors into codes without stack traces, logging only unexpected ones', async () => {

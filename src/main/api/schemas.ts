@@ -2,6 +2,8 @@ import { homedir } from 'node:os'
 import { isAbsolute, join, normalize } from 'node:path'
 import { z } from 'zod'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
+import { hubSchemas } from '../hub/hub-schemas'
+import { compareSchemas } from '../compare/compare-schemas'
 
 /** Longest path accepted: PATH_MAX on Linux. */
 const MAX_PATH = 4096
@@ -37,6 +39,58 @@ const mergeParams = z.strictObject({
   overwrite: z.boolean().optional(),
 })
 
+/** Largest vocabulary size, padding multiple or row index accepted: about 40 times today's largest (262,144). */
+const MAX_VOCAB_SIZE = 10_000_000
+/** Tokens one request may add. */
+const MAX_NEW_TOKENS = 10_000
+/** Longest token text: added tokens are words, markers or short phrases. */
+const MAX_TOKEN_CHARS = 256
+/** Longest sample text for the tokens preview. */
+const MAX_PREVIEW_CHARS = 20_000
+
+const vocabSizeSchema = z.number().int().positive().max(MAX_VOCAB_SIZE)
+const initKindSchema = z.enum(['mean', 'trained-mean', 'subtoken-mean', 'mean-noise', 'zeros'])
+const newTokenSchema = z.strictObject({
+  content: z.string().min(1, 'must not be empty').max(MAX_TOKEN_CHARS, `must be at most ${MAX_TOKEN_CHARS} characters`),
+  special: z.boolean(),
+  normalized: z.boolean().optional(),
+  lstrip: z.boolean().optional(),
+  rstrip: z.boolean().optional(),
+  single_word: z.boolean().optional(),
+})
+const newTokensSchema = z.array(newTokenSchema).min(1, 'name at least one token').max(MAX_NEW_TOKENS, `at most ${MAX_NEW_TOKENS} tokens at a time`)
+
+const resizeParams = z.strictObject({
+  base: pathSchema,
+  out: pathSchema,
+  newSize: vocabSizeSchema.optional(),
+  padToMultipleOf: vocabSizeSchema.optional(),
+  init: z.union([initKindSchema, z.strictObject({ kind: z.literal('copy-row'), row: z.number().int().nonnegative().max(MAX_VOCAB_SIZE) })]),
+  seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
+  allowShrink: z.boolean().optional(),
+  overwrite: z.boolean().optional(),
+})
+const tokensAddParams = z.strictObject({
+  base: pathSchema,
+  out: pathSchema,
+  tokens: newTokensSchema,
+  init: initKindSchema,
+  padToMultipleOf: vocabSizeSchema.optional(),
+  overwrite: z.boolean().optional(),
+})
+const untrainedFixParams = z.strictObject({ base: pathSchema, out: pathSchema, strategy: z.enum(['trained-mean', 'mean']).optional(), overwrite: z.boolean().optional() })
+
+/** The output-writing jobs, which jobs.plan previews and jobs.start runs. */
+const plannedJobs = [
+  z.strictObject({ kind: z.literal('merge'), params: mergeParams }),
+  z.strictObject({ kind: z.literal('resize'), params: resizeParams }),
+  z.strictObject({ kind: z.literal('tokens-add'), params: tokensAddParams }),
+  z.strictObject({ kind: z.literal('untrained-fix'), params: untrainedFixParams }),
+] as const
+
+const hub = hubSchemas(pathSchema)
+const compare = compareSchemas(pathSchema)
+
 /** One schema per API method: every request's params are checked before a handler sees them. */
 export const paramSchemas = {
   'app.info': empty,
@@ -47,9 +101,19 @@ export const paramSchemas = {
   'model.inspect': z.strictObject({ path: pathSchema }),
   'merge.plan': mergeParams,
   'jobs.start': z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('merge'), params: mergeParams }),
+    ...plannedJobs,
+    z.strictObject({ kind: z.literal('scan'), params: z.strictObject({ path: pathSchema, newFrom: z.number().int().nonnegative().max(MAX_VOCAB_SIZE).optional() }) }),
     z.strictObject({ kind: z.literal('hash'), params: z.strictObject({ path: pathSchema }) }),
+    ...hub.jobs,
+    ...compare.jobs,
   ]),
   'jobs.cancel': z.strictObject({ id: z.string().min(1).max(100) }),
   'jobs.list': empty,
+  'library.folders': empty,
+  'vocab.table': z.strictObject({ path: pathSchema }),
+  'jobs.plan': z.strictObject({ request: z.discriminatedUnion('kind', [...plannedJobs]) }),
+  'adapter.deltaNorms': z.strictObject({ path: pathSchema }),
+  'tokens.preview': z.strictObject({ path: pathSchema, tokens: newTokensSchema, text: z.string().max(MAX_PREVIEW_CHARS, `must be at most ${MAX_PREVIEW_CHARS} characters`) }),
+  ...hub.methods,
+  ...compare.methods,
 } satisfies { [M in ApiMethod]: z.ZodType<ApiMethods[M]['params'], unknown> }

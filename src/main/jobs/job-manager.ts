@@ -13,6 +13,9 @@ import { normHistogram } from '../../core/vocab/norm-histogram'
 import type { ScanResult } from '../../shared/api'
 import { jobTitle, planJob, type PlannedRequest } from './plan-job'
 import { verifyOutput } from '../../core/exec/verify-output'
+import { isHubJob, runHubJob, type HubJobDeps } from '../hub/hub-jobs'
+import { isCompareJob, runCompareJob } from '../compare/compare-jobs'
+import type { CompareService } from '../compare/compare-service'
 
 const PROGRESS_MS = 200
 const MAX_FINISHED_JOBS = 50
@@ -26,7 +29,11 @@ export class JobManager {
   private readonly jobs = new Map<string, { info: JobInfo; abort: AbortController; done: Promise<void> }>()
   private readonly listeners = new Set<(job: JobInfo) => void>()
 
-  constructor(private readonly runner: TaskRunner) {}
+  /** `hub` gives Hub jobs (hub-download, hub-upload) their config, `compare` runs compare-corpus jobs; the composition roots inject them. */
+  constructor(
+    private readonly runner: TaskRunner,
+    private readonly deps: { hub?: HubJobDeps; compare?: CompareService } = {},
+  ) {}
 
   onUpdate(listener: (job: JobInfo) => void): () => void {
     this.listeners.add(listener)
@@ -82,8 +89,10 @@ export class JobManager {
     entry.done = (async () => {
       this.emit(info)
       try {
-        if (req.kind === 'hash') info.result = await this.runHash(req.params.path, abort.signal, onProgress)
-        else if (req.kind === 'scan') info.result = await this.runScan(req.params.path, abort.signal, onProgress)
+        if (isHubJob(req)) info.result = await runHubJob(req, this.deps.hub, abort.signal, onProgress, info.log)
+        else if (isCompareJob(req)) info.result = await runCompareJob(req, this.deps.compare, abort.signal, onProgress, info.log)
+        else if (req.kind === 'hash') info.result = await this.runHash(req.params.path, abort.signal, onProgress)
+        else if (req.kind === 'scan') info.result = await this.runScan(req.params.path, abort.signal, onProgress, req.params.newFrom)
         else info.result = await this.runPlanned(req, abort.signal, onProgress, info)
         info.state = 'done'
       } catch (e) {
@@ -99,7 +108,7 @@ export class JobManager {
     return id
   }
 
-  private async runPlanned(req: Exclude<JobRequest, { kind: 'hash' | 'scan' }>, signal: AbortSignal, onProgress: (p: JobProgress) => void, info: JobInfo) {
+  private async runPlanned(req: PlannedRequest, signal: AbortSignal, onProgress: (p: JobProgress) => void, info: JobInfo) {
     onProgress({ phase: 'planning', bytesDone: 0, bytesTotal: 0, tensorsDone: 0, tensorsTotal: 0, bytesPerSec: 0, etaSec: null })
     const plan = await planJob(req, this.runner, signal)
     for (const d of plan.decisions) info.log.push(`decision: ${d.message}`)
@@ -112,7 +121,7 @@ export class JobManager {
   }
 
   /** Scans the embedding and head rows in the pool: untrained rows and norm histograms for the plots. */
-  private async runScan(path: string, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<ScanResult> {
+  private async runScan(path: string, signal: AbortSignal, onProgress: (p: JobProgress) => void, newFrom?: number): Promise<ScanResult> {
     const info = await readModelInfo(path)
     const total = (info.embedName ? info.checkpoint.tensors.get(info.embedName)!.byteLength : 0) + (info.headName && !info.tied ? info.checkpoint.tensors.get(info.headName)!.byteLength : 0)
     const started = Date.now()
@@ -123,7 +132,7 @@ export class JobManager {
     onProgress({ phase: 'done', bytesDone: total, bytesTotal: total, tensorsDone: 2, tensorsTotal: 2, bytesPerSec: secs > 0 ? total / secs : 0, etaSec: 0 })
     const histograms = [scan.embed, scan.head]
       .filter((x): x is NonNullable<typeof x> => x !== null)
-      .map((t) => normHistogram({ tensor: t.name, norms: t.norms, untrained: t === scan.embed ? scan.untrainedEmbed : scan.untrainedHead, newFrom: null, bins: 48 }))
+      .map((t) => normHistogram({ tensor: t.name, norms: t.norms, untrained: t === scan.embed ? scan.untrainedEmbed : scan.untrainedHead, newFrom: newFrom ?? null, bins: 48 }))
     return { untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained ?? [], histograms }
   }
 

@@ -8,8 +8,9 @@ import { planAddTokens } from '../../core/vocab/plan-add-tokens'
 import { planUntrainedFix } from '../../core/vocab/plan-untrained-fix'
 import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
 import { readModelInfo } from '../../core/model/read-model-info'
+import { compareJobTitle } from '../compare/compare-jobs'
 
-export type PlannedRequest = Exclude<JobRequest, { kind: 'hash' | 'scan' }>
+export type PlannedRequest = Exclude<JobRequest, { kind: 'hash' | 'scan' | 'hub-download' | 'hub-upload' | 'compare-corpus' }>
 
 export function jobTitle(req: JobRequest): string {
   switch (req.kind) {
@@ -25,6 +26,12 @@ export function jobTitle(req: JobRequest): string {
       return `Scan rows of ${req.params.path}`
     case 'hash':
       return `Hash ${req.params.path}`
+    case 'hub-download':
+      return `Download ${req.params.repo}${req.params.revision ? `@${req.params.revision}` : ''} from the Hub`
+    case 'hub-upload':
+      return `Publish ${req.params.dir} to ${req.params.repo}`
+    case 'compare-corpus':
+      return compareJobTitle(req)
   }
 }
 

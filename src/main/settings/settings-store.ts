@@ -19,6 +19,8 @@ const settingsSchema = z.object({
   recentFolders: z.array(z.string()).default([]),
   includeHfCache: z.boolean().default(true),
   window: windowStateSchema.nullable().default(null),
+  /** The Hub screen's offline switch (HF_HUB_OFFLINE=1 forces offline whatever this says). Absent means online. */
+  hubOffline: z.boolean().optional(),
 })
 
 export type Settings = z.infer<typeof settingsSchema>

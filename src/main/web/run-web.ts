@@ -14,6 +14,10 @@ import { JobManager } from '../jobs/job-manager'
 import { createPoolRunner } from '../jobs/pool-runner'
 import { parseWebArgs } from './parse-web-args'
 import { startWebServer, type WebServer } from './serve'
+import { createSettingsStore } from '../settings/settings-store'
+import { webConfigDir } from '../settings/web-config-dir'
+import { createSessionHubService } from '../hub/hub-service'
+import { createCompareService } from '../compare/compare-service'
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -34,13 +38,20 @@ export async function runWeb(opts: RunWebOptions = {}): Promise<void> {
   const rendererDir = opts.rendererDir ?? join(REPO_ROOT, 'out', 'renderer')
   if (!existsSync(join(rendererDir, 'index.html')))
     throw new GraftError('NOT_FOUND', `The UI is not built: ${join(rendererDir, 'index.html')} is missing.`, { file: rendererDir, hint: 'Run `npm run build` first, or start Graft with `npm start` (it builds when needed).' })
+  // One settings store and one Hub service for the API and the job manager: a token entered in the
+  // page (kept in memory for this session only) and the offline switch reach Hub jobs too.
+  // HF_ENDPOINT, HF_HUB_OFFLINE and HF_HUB_CACHE come from the environment.
+  const settings = await createSettingsStore({ dir: webConfigDir(process.env) })
+  const hub = createSessionHubService({ settings, env: process.env })
   const runner = createPoolRunner()
-  const jobs = new JobManager(runner)
+  const compare = createCompareService()
+  const jobs = new JobManager(runner, { hub, compare })
   let server: WebServer
   try {
-    server = await startWebServer({ port: opts.port ?? 0, rendererDir, open: opts.open ?? true, jobs, demoDir: opts.demoDir ?? join(REPO_ROOT, 'resources', 'demo') })
+    server = await startWebServer({ port: opts.port ?? 0, rendererDir, open: opts.open ?? true, jobs, demoDir: opts.demoDir ?? join(REPO_ROOT, 'resources', 'demo'), settings, hub, compare })
   } catch (e) {
     await runner.close()
+    await compare.close()
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new GraftError('BAD_REQUEST', `Port ${opts.port} is already in use.`, { hint: 'Choose another with --port, or leave --port out to get a free one.' })
     throw e
@@ -59,6 +70,8 @@ export async function runWeb(opts: RunWebOptions = {}): Promise<void> {
       await Promise.all(running.map((j) => jobs.wait(j.id).catch(() => {})))
       await server.close()
       await runner.close()
+      await compare.close()
+      await settings.idle()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       resolveStopped()

@@ -10,7 +10,9 @@ import type { JobManager } from '../jobs/job-manager'
 import { createHandlers } from '../api/create-handlers'
 import { dispatchRequest } from '../api/dispatch-request'
 import { throttleJobEvents } from '../api/throttle-job-events'
-import { createSettingsStore } from '../settings/settings-store'
+import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
+import type { HubService } from '../hub/hub-service'
+import type { CompareService } from '../compare/compare-service'
 import { webConfigDir } from '../settings/web-config-dir'
 import { openBrowser } from './open-browser'
 import { resolveStaticFile } from './resolve-static-file'
@@ -36,6 +38,12 @@ export interface WebServerOptions {
   /** Settings folder; defaults to $GRAFT_CONFIG_DIR or ~/.config/graft. */
   configDir?: string
   env?: NodeJS.ProcessEnv
+  /** The settings store, when the caller made one (run-web shares it with the Hub service); else one under configDir. */
+  settings?: SettingsStore
+  /** The Hub service the job manager also uses (so an entered token reaches Hub jobs); else a session-only one. */
+  hub?: HubService
+  /** The compare service the job manager also uses; else one started on first use. */
+  compare?: CompareService
 }
 
 export interface WebServer {
@@ -63,7 +71,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const env = opts.env ?? process.env
   const token = randomBytes(32).toString('hex')
   const tokenBuf = Buffer.from(token)
-  const settings = await createSettingsStore({ dir: opts.configDir ?? webConfigDir(env) })
+  const settings = opts.settings ?? (await createSettingsStore({ dir: opts.configDir ?? webConfigDir(env) }))
   const handlers = createHandlers({
     mode: 'web',
     demoDir: opts.demoDir ?? fileURLToPath(new URL('../../../resources/demo', import.meta.url)),
@@ -71,6 +79,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     jobs: opts.jobs,
     pickFolder: async () => null,
     env,
+    hub: opts.hub,
+    compare: opts.compare,
   })
 
   let port = 0

@@ -7,8 +7,15 @@ import { useJobs } from './lib/use-jobs'
 import { LibraryScreen } from './components/LibraryScreen'
 import { JobsScreen } from './components/JobsScreen'
 import { ErrorNote } from './components/ErrorNote'
+import { HubScreen } from './features/hub/HubScreen'
+import { InspectScreen } from './features/inspect/InspectScreen'
+import { TokensScreen } from './features/tokens/TokensScreen'
+import { MergeScreen } from './features/merge/MergeScreen'
+import { CompareScreen } from './features/compare/CompareScreen'
+import { useWorkbenchNav } from './features/flow/use-workbench-nav'
+import { useNavShortcuts } from './lib/use-nav-shortcuts'
 
-type Screen = 'library' | 'jobs'
+type Screen = 'library' | 'jobs' | 'hub' | 'inspect' | 'tokens' | 'merge' | 'compare'
 
 export function App() {
   const [screen, setScreen] = useState<Screen>('library')
@@ -17,6 +24,11 @@ export function App() {
   const [conn, setConn] = useState<ConnectionStatus>(() => getTransport().ws?.status() ?? 'open')
   const { jobs } = useJobs()
   const running = jobs.filter((j) => j.state === 'running' || j.state === 'queued').length
+  // Inspect, Tokens and Merge open each other prefilled; Ctrl/Cmd+1…9 opens the Nth screen.
+  const { requests, navigate } = useWorkbenchNav(setScreen)
+  useNavShortcuts()
+  // The Library rescans (the Hugging Face cache included) each time a Hub download finishes.
+  const hubDownloads = jobs.filter((j) => j.kind === 'hub-download' && j.state === 'done').length
 
   useEffect(() => {
     call('app.info', {}).then(setInfo, (e) => setInfoError(errorInfoOf(e)))
@@ -42,6 +54,11 @@ export function App() {
           <span className="brand-name">Graft</span>
         </div>
         {nav('library', 'Library')}
+        {nav('inspect', 'Inspect')}
+        {nav('tokens', 'Tokens')}
+        {nav('merge', 'Merge')}
+        {nav('compare', 'Compare')}
+        {nav('hub', 'Hub')}
         {nav('jobs', 'Jobs', running)}
         <div className="sidebar-foot">
           {info ? (
@@ -62,10 +79,25 @@ export function App() {
         {infoError ? <ErrorNote error={infoError} /> : null}
         {/* Both stay mounted so switching screens keeps the Library's scan and selection. */}
         <div hidden={screen !== 'library'}>
-          <LibraryScreen info={info} onShowJobs={() => setScreen('jobs')} jobs={jobs} />
+          <LibraryScreen rescan={hubDownloads} info={info} onShowJobs={() => setScreen('jobs')} jobs={jobs} onInspect={(path) => navigate({ screen: 'inspect', path })} />
+        </div>
+        <div hidden={screen !== 'inspect'}>
+          <InspectScreen request={requests.inspect} jobs={jobs} navigate={navigate} active={screen === 'inspect'} />
+        </div>
+        <div hidden={screen !== 'tokens'}>
+          <TokensScreen request={requests.tokens} jobs={jobs} navigate={navigate} active={screen === 'tokens'} />
+        </div>
+        <div hidden={screen !== 'merge'}>
+          <MergeScreen request={requests.merge} jobs={jobs} navigate={navigate} active={screen === 'merge'} />
         </div>
         <div hidden={screen !== 'jobs'}>
           <JobsScreen jobs={jobs} />
+        </div>
+        <div hidden={screen !== 'compare'}>
+          <CompareScreen jobs={jobs} active={screen === 'compare'} />
+        </div>
+        <div hidden={screen !== 'hub'}>
+          <HubScreen info={info} jobs={jobs} active={screen === 'hub'} onShowLibrary={() => setScreen('library')} />
         </div>
       </main>
     </div>

@@ -5,6 +5,9 @@ import { call, errorInfoOf } from '../lib/api'
 import { formatBytes, formatDuration, formatInt, formatRate, formatTime } from '../lib/format'
 import { ErrorNote } from './ErrorNote'
 import { ProgressBar } from './ProgressBar'
+import { HubJobResult } from '../features/hub/HubJobPanel'
+import { CompareJobResult } from '../features/compare/CompareJobResult'
+import { PlannedJobSummary, ScanJobSummary } from '../features/flow/JobResultSummary'
 
 const STATE_LABEL: Record<JobInfo['state'], string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }
 
@@ -21,7 +24,7 @@ export function JobsScreen({ jobs }: { jobs: JobInfo[] }) {
       {jobs.length === 0 ? (
         <div className="empty">
           <p>No jobs yet.</p>
-          <p className="subtle">Start one from the Library: “Hash files” on any entry computes the sha256 of its files.</p>
+          <p className="subtle">Merges, added tokens, resizes, repairs and row scans started from Inspect, Tokens and Merge appear here, and so does “Hash files” from the Library.</p>
         </div>
       ) : (
         <ul className="job-list">
@@ -47,7 +50,7 @@ function JobCard({ job }: { job: JobInfo }) {
   }, [active])
   const p = job.progress
   const fraction = job.state === 'done' ? 1 : p && p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p && p.tensorsTotal > 0 ? p.tensorsDone / p.tensorsTotal : 0
-  const unit = job.kind === 'hash' ? 'files' : 'tensors'
+  const unit = job.kind === 'hash' || job.kind === 'hub-download' || job.kind === 'hub-upload' || job.kind === 'compare-corpus' ? 'files' : 'tensors'
   const elapsed = ((job.endedAt ?? now) - job.startedAt) / 1000
 
   const cancel = async () => {
@@ -108,6 +111,8 @@ function JobCard({ job }: { job: JobInfo }) {
 }
 
 function JobResult({ job }: { job: JobInfo }) {
+  if (job.kind === 'hub-download' || job.kind === 'hub-upload') return <HubJobResult job={job} />
+  if (job.kind === 'compare-corpus') return <CompareJobResult job={job} />
   const r = job.result as { files?: { file: string; bytes: number; sha256: string }[]; outDir?: string; bytesWritten?: number } | null
   if (r?.files) {
     return (
@@ -138,6 +143,7 @@ function JobResult({ job }: { job: JobInfo }) {
       </div>
     )
   }
-  if (r?.outDir) return <p>Wrote {r.outDir} ({formatBytes(r.bytesWritten ?? 0)}).</p>
+  if (job.kind === 'scan') return <ScanJobSummary job={job} />
+  if (r?.outDir) return <PlannedJobSummary job={job} />
   return null
 }

@@ -10,7 +10,7 @@ import { ModelDetails } from './ModelDetails'
 type Notice = { text: string; jobs?: boolean } | null
 
 /** Models, adapters and tokenizers from the demo, the user's folders and the Hugging Face cache. */
-export function LibraryScreen({ info, jobs, onShowJobs }: { info: AppInfo | null; jobs: JobInfo[]; onShowJobs: () => void }) {
+export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect }: { info: AppInfo | null; jobs: JobInfo[]; onShowJobs: () => void; /** Changes when something (a Hub download) added files: scan again. */ rescan?: number; /** Opens an entry in the Inspect screen. */ onInspect?: (path: string) => void }) {
   const [entries, setEntries] = useState<LibraryEntry[] | null>(null)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<ErrorInfo | null>(null)
@@ -36,6 +36,9 @@ export function LibraryScreen({ info, jobs, onShowJobs }: { info: AppInfo | null
   useEffect(() => {
     void refresh()
   }, [refresh])
+  useEffect(() => {
+    if (rescan > 0) void refresh()
+  }, [rescan, refresh])
 
   const hash = async (entry: LibraryEntry) => {
     try {
@@ -102,9 +105,9 @@ export function LibraryScreen({ info, jobs, onShowJobs }: { info: AppInfo | null
           <p className="subtle">Add a folder that holds a model (config.json and *.safetensors), a PEFT adapter (adapter_config.json) or a tokenizer — or a folder above several of them.</p>
         </div>
       ) : (
-        <LibraryTable entries={entries} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} />
+        <LibraryTable entries={entries} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} onInspect={onInspect} />
       )}
-      {selected ? <ModelDetails key={selected} path={selected} onClose={() => setSelected(null)} /> : null}
+      {selected ? <ModelDetails key={selected} path={selected} onClose={() => setSelected(null)} onInspect={onInspect} /> : null}
     </section>
   )
 }

@@ -20,6 +20,7 @@ export function LibraryTable(props: {
   onSelect: (path: string) => void
   onHash: (e: LibraryEntry) => void
   onRemove: (e: LibraryEntry) => void
+  onInspect?: (path: string) => void
 }) {
   const { entries, selected } = props
   return (
@@ -80,7 +81,7 @@ function NameCell({ entry, onSelect, clickable, selected = false }: { entry: Lib
   )
 }
 
-function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove }: { entry: LibraryEntry; isSelected: boolean; hashing: Set<string>; onSelect: (p: string) => void; onHash: (e: LibraryEntry) => void; onRemove: (e: LibraryEntry) => void }) {
+function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, onInspect }: { entry: LibraryEntry; isSelected: boolean; hashing: Set<string>; onSelect: (p: string) => void; onHash: (e: LibraryEntry) => void; onRemove: (e: LibraryEntry) => void; onInspect?: (path: string) => void }) {
   const short = e.tokenizerSize != null && e.embedRows != null && e.tokenizerSize > e.embedRows
   return (
     <tr className={isSelected ? 'selected' : undefined} onClick={(ev) => !(ev.target as HTMLElement).closest('button') && onSelect(e.path)}>
@@ -102,6 +103,11 @@ function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove }:
       <td className="num">{e.kind === 'tokenizer' ? '—' : e.shardCount}</td>
       <td className="num">{formatBytes(e.sizeBytes)}</td>
       <td className="actions">
+        {onInspect && e.kind !== 'tokenizer' ? (
+          <button type="button" className="btn small" onClick={() => onInspect(e.path)} title="Open in Inspect: vocabulary checks, untrained rows, plots">
+            Inspect
+          </button>
+        ) : null}
         <button type="button" className="btn small" onClick={() => onHash(e)} disabled={hashing.has(e.path)} title="Compute the sha256 of every file in the folder (runs as a job)">
           {hashing.has(e.path) ? 'Hashing…' : 'Hash files'}
         </button>

@@ -6,11 +6,12 @@ import { formatBytes, formatCount, formatInt } from '../lib/format'
 import { ErrorNote } from './ErrorNote'
 import { architectureLabel } from './LibraryTable'
 import { TensorTable } from './TensorTable'
+import { HubEntryActions } from '../features/hub/HubEntryActions'
 
 type Json = Record<string, unknown>
 
 /** The details pane: a config summary and the tensor table of one Library entry. */
-export function ModelDetails({ path, onClose }: { path: string; onClose: () => void }) {
+export function ModelDetails({ path, onClose, onInspect }: { path: string; onClose: () => void; onInspect?: (path: string) => void }) {
   const [summary, setSummary] = useState<ModelSummary | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const headingRef = useRef<HTMLHeadingElement>(null)
@@ -36,6 +37,11 @@ export function ModelDetails({ path, onClose }: { path: string; onClose: () => v
         <h2 id="details-title" ref={headingRef} tabIndex={-1}>
           {summary?.entry.name ?? 'Loading…'}
         </h2>
+        {onInspect && summary && summary.entry.kind !== 'tokenizer' ? (
+          <button type="button" className="btn small details-inspect" onClick={() => onInspect(path)}>
+            Open in Inspect
+          </button>
+        ) : null}
         <button type="button" className="btn small quiet" onClick={onClose} aria-label="Close details">
           Close
         </button>
@@ -45,6 +51,7 @@ export function ModelDetails({ path, onClose }: { path: string; onClose: () => v
         <>
           <p className="entry-path wide">{summary.entry.path}</p>
           <dl className="facts">{facts(summary).map(([k, v]) => <Fact key={k} label={k} value={v} />)}</dl>
+          <HubEntryActions entry={summary.entry} />
           {summary.config ? (
             <details className="raw-config">
               <summary>{summary.entry.kind === 'model' ? 'config.json' : summary.entry.kind === 'adapter' ? 'adapter_config.json' : 'tokenizer_config.json'}</summary>
@@ -60,7 +67,7 @@ export function ModelDetails({ path, onClose }: { path: string; onClose: () => v
   )
 }
 
-function Fact({ label, value }: { label: string; value: ReactNode }) {
+export function Fact({ label, value }: { label: string; value: ReactNode }) {
   return (
     <div className="fact">
       <dt>{label}</dt>
@@ -69,7 +76,7 @@ function Fact({ label, value }: { label: string; value: ReactNode }) {
   )
 }
 
-function facts(s: ModelSummary): [string, ReactNode][] {
+export function facts(s: ModelSummary): [string, ReactNode][] {
   const e = s.entry
   const c: Json = s.config ?? {}
   const text: Json = c.text_config && typeof c.text_config === 'object' ? (c.text_config as Json) : c

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react'
+import { useDeferredValue, useId, useMemo, useState } from 'react'
 import type { TensorInfo } from '../../../shared/api'
 import { formatBytes, formatInt, formatShape } from '../lib/format'
 
@@ -8,6 +8,8 @@ export const TENSOR_PAGE_SIZE = 100
 /** Every tensor of a checkpoint, filterable by name, dtype or shard file, a page at a time. */
 export function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
   const [filter, setFilter] = useState('')
+  // Unique per table: the Library's details pane and Inspect can both show one.
+  const filterId = useId()
   const [page, setPage] = useState(0)
   const deferred = useDeferredValue(filter)
   const rows = useMemo(() => {
@@ -26,11 +28,11 @@ export function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
     <div className="tensors">
       <div className="tensors-bar">
         <h3>Tensors</h3>
-        <label className="sr-only" htmlFor="tensor-filter">
+        <label className="sr-only" htmlFor={filterId}>
           Filter tensors
         </label>
         <input
-          id="tensor-filter"
+          id={filterId}
           type="search"
           placeholder="Filter by name, dtype or file (e.g. embed, lm_head, BF16)"
           value={filter}

@@ -1,0 +1,109 @@
+import { fileURLToPath } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import type {
+  CompareChatEntry,
+  CompareChatParams,
+  CompareCorpusParams,
+  CompareProgress,
+  CompareTextParams,
+  CompareTextResult,
+  CompareVocabCsvParams,
+  CompareVocabDiffParams,
+  MetricsResult,
+  VocabDiffResult,
+} from '../../shared/compare'
+import { CancelledError, decodeWorkerError, errorFromInfo, GraftError } from '../../core/errors'
+import type { CompareTask } from '../../worker/compare-worker'
+
+/** The compare worker when running from source (tsx); the Electron build passes its bundled chunk instead. */
+export function sourceCompareWorkerFile(): string {
+  return fileURLToPath(new URL('../../worker/compare-worker.ts', import.meta.url))
+}
+
+/** How long an idle interactive thread keeps its loaded tokenizers (they take seconds to load, ~100 MB each). */
+export const INTERACTIVE_IDLE_MS = 5 * 60_000
+/** A corpus thread is let go soon after its job: its tokenizers are not reused by the screens. */
+export const JOB_IDLE_MS = 10_000
+
+/**
+ * Tokenizer comparison off the main process. Two one-thread lanes of the compare worker:
+ * `interactive` (text view, vocabulary diff, CSV, chat) keeps its tokenizer cache warm between
+ * requests, and `jobs` runs corpus metrics, so a long corpus never holds up the screen. Threads
+ * start on first use and stop when idle. Errors come back as GraftError with their code.
+ */
+export interface CompareService {
+  text(p: CompareTextParams, signal?: AbortSignal): Promise<CompareTextResult>
+  /** Corpus metrics; `signal` cancels (the worker thread is terminated), progress comes from the worker. */
+  corpus(p: CompareCorpusParams, opts?: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void }): Promise<MetricsResult>
+  vocabDiff(p: CompareVocabDiffParams, signal?: AbortSignal): Promise<VocabDiffResult>
+  vocabCsv(p: CompareVocabCsvParams, signal?: AbortSignal): Promise<{ csv: string }>
+  /** One entry per tokenizer, in order: a rendering or the error of that tokenizer alone. */
+  chat(p: CompareChatParams, signal?: AbortSignal): Promise<CompareChatEntry[]>
+  close(): Promise<void>
+}
+
+export interface CompareServiceOptions {
+  /** The worker entry: the bundled `?modulePath` chunk in Electron; the .ts source (run through tsx) otherwise. */
+  workerFile?: string
+  interactiveIdleMs?: number
+  jobIdleMs?: number
+}
+
+export function createCompareService(opts: CompareServiceOptions = {}): CompareService {
+  const filename = opts.workerFile ?? sourceCompareWorkerFile()
+  const lanes: { interactive: Piscina | null; jobs: Piscina | null } = { interactive: null, jobs: null }
+  let closed = false
+  const lane = (which: keyof typeof lanes): Piscina => {
+    if (closed) throw new GraftError('CANCELLED', 'Graft is shutting down; the comparison was not started.')
+    let pool = lanes[which]
+    if (!pool) {
+      pool = new Piscina({
+        filename,
+        minThreads: 0,
+        maxThreads: 1,
+        idleTimeout: which === 'interactive' ? (opts.interactiveIdleMs ?? INTERACTIVE_IDLE_MS) : (opts.jobIdleMs ?? JOB_IDLE_MS),
+        execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      })
+      // Without a listener, a worker that fails to load would crash the process.
+      pool.on('error', (e) => console.error(`graft compare worker (${which}) error:`, e))
+      lanes[which] = pool
+    }
+    return pool
+  }
+
+  async function run<T>(which: keyof typeof lanes, task: CompareTask, signal?: AbortSignal, transferList?: Transferable[]): Promise<T> {
+    if (signal?.aborted) throw new CancelledError()
+    try {
+      return (await lane(which).run(task, { signal, transferList: transferList as never })) as T
+    } catch (e) {
+      const info = decodeWorkerError(e)
+      if (info) throw errorFromInfo(info)
+      if ((e as Error).name === 'AbortError' || signal?.aborted) throw new CancelledError()
+      if (e instanceof GraftError) throw e
+      throw new GraftError('INTERNAL', `The comparison worker stopped: ${(e as Error).message ?? String(e)}`, { hint: 'This is a bug in Graft (or the tokenizer exhausted memory); please report it with the tokenizers used.', cause: e })
+    }
+  }
+
+  return {
+    text: (p, signal) => run('interactive', { op: 'text', ...p }, signal),
+    async corpus(p, o = {}) {
+      const { port1, port2 } = new MessageChannel()
+      port1.on('message', (m: CompareProgress) => o.onProgress?.(m))
+      try {
+        return await run<MetricsResult>('jobs', { op: 'corpus', ...p, port: port2 }, o.signal, [port2 as unknown as Transferable])
+      } finally {
+        port1.close()
+      }
+    },
+    vocabDiff: (p, signal) => run('interactive', { op: 'vocabDiff', ...p }, signal),
+    vocabCsv: (p, signal) => run('interactive', { op: 'vocabCsv', ...p }, signal),
+    chat: (p, signal) => run('interactive', { op: 'chat', ...p }, signal),
+    async close() {
+      closed = true
+      const pools = [lanes.interactive, lanes.jobs].filter((x): x is Piscina => x !== null)
+      lanes.interactive = lanes.jobs = null
+      await Promise.all(pools.map((pool) => pool.close({ force: true })))
+    },
+  }
+}

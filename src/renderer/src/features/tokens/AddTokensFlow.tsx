@@ -1,0 +1,208 @@
+import { useEffect, useRef, useState, type ChangeEvent } from 'react'
+import type { InitKind, JobInfo, NewToken, PlannedJobRequest, TokensPreview } from '../../../../shared/api'
+import type { ErrorInfo } from '../../../../shared/errors'
+import { ErrorNote } from '../../components/ErrorNote'
+import { call, errorInfoOf } from '../../lib/api'
+import type { Navigate } from '../flow/nav'
+import { OperationFlow } from '../flow/OperationFlow'
+import { PathField } from '../flow/PathField'
+import { isAbsolutePath } from '../flow/paths'
+import type { OutputField } from '../flow/use-output'
+import { parsePositiveInt, parseTokens } from './parse-tokens'
+import { TokensPreviewView } from './TokensPreviewView'
+
+/** The live preview waits this long after the last keystroke. */
+const PREVIEW_DEBOUNCE_MS = 300
+
+export const INIT_CHOICES: { value: InitKind; label: string; text: string }[] = [
+  { value: 'trained-mean', label: 'Mean of trained rows', text: 'The mean of the rows that were trained (all-zero rows left out). A safe default.' },
+  { value: 'mean', label: 'Mean of all rows', text: 'The mean of every existing row.' },
+  { value: 'subtoken-mean', label: 'Mean of the sub-tokens', text: 'Each new token starts as the mean of the rows of the pieces the old tokenizer splits it into.' },
+  { value: 'mean-noise', label: 'Mean plus small noise', text: 'The mean plus small seeded noise, as transformers does, so new rows differ.' },
+  { value: 'zeros', label: 'Zeros', text: 'All-zero rows.' },
+]
+
+/** Add tokens: type or load them, choose flags and init, watch the live preview, then plan and run. */
+export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { base: string; baseError: string | null; output: OutputField; jobs: JobInfo[]; navigate: Navigate }) {
+  const [text, setText] = useState('')
+  const [special, setSpecial] = useState(false)
+  const [normalized, setNormalized] = useState<boolean | null>(null)
+  const [lstrip, setLstrip] = useState(false)
+  const [rstrip, setRstrip] = useState(false)
+  const [singleWord, setSingleWord] = useState(false)
+  const [init, setInit] = useState<InitKind>('trained-mean')
+  const [pad, setPad] = useState('')
+  const [sample, setSample] = useState('')
+  const [fileNote, setFileNote] = useState<string | null>(null)
+  const [preview, setPreview] = useState<TokensPreview | null>(null)
+  const [previewError, setPreviewError] = useState<ErrorInfo | null>(null)
+  const [previewing, setPreviewing] = useState(false)
+  const fileRef = useRef<HTMLInputElement>(null)
+
+  const { tokens, problems } = parseTokens(text)
+  const effNormalized = normalized ?? !special
+  const newTokens: NewToken[] = tokens.map((content) => ({ content, special, ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }))
+  const sampleText = sample || (tokens.length ? `The new tokens in context: ${tokens.slice(0, 12).join(' ')}.` : '')
+  const key = JSON.stringify([base, newTokens, sampleText])
+
+  useEffect(() => {
+    if (!isAbsolutePath(base.trim()) || newTokens.length === 0 || problems.length) {
+      setPreview(null)
+      setPreviewError(null)
+      return
+    }
+    let live = true
+    setPreviewing(true)
+    const t = setTimeout(() => {
+      call('tokens.preview', { path: base.trim(), tokens: newTokens, text: sampleText }).then(
+        (p) => {
+          if (!live) return
+          setPreview(p)
+          setPreviewError(null)
+          setPreviewing(false)
+        },
+        (e) => {
+          if (!live) return
+          setPreview(null)
+          setPreviewError(errorInfoOf(e))
+          setPreviewing(false)
+        },
+      )
+    }, PREVIEW_DEBOUNCE_MS)
+    return () => {
+      live = false
+      clearTimeout(t)
+    }
+    // `key` stands for base, tokens, flags and sample text.
+  }, [key])
+
+  const loadFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const f = e.target.files?.[0]
+    e.target.value = ''
+    if (!f) return
+    if (f.size > 4 << 20) {
+      setFileNote(`${f.name} is ${(f.size / 1e6).toFixed(1)} MB; a token list is at most a few hundred KB.`)
+      return
+    }
+    const content = await f.text()
+    const parsed = parseTokens(content)
+    setText(parsed.tokens.join('\n'))
+    setFileNote(`Loaded ${parsed.tokens.length.toLocaleString('en-US')} token(s) from ${f.name}.`)
+  }
+
+  const build = (): PlannedJobRequest | string => {
+    if (baseError) return baseError
+    if (tokens.length === 0) return 'Type at least one token (one per line), or load a file.'
+    if (problems.length) return problems.join(' ')
+    const padN = parsePositiveInt(pad)
+    if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
+    const out = output.out.trim()
+    if (!isAbsolutePath(out)) return 'Choose an output folder: an absolute path (or one starting with ~/).'
+    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}) } }
+  }
+
+  const initInfo = INIT_CHOICES.find((c) => c.value === init)!
+  return (
+    <OperationFlow
+      id="tokens"
+      jobs={jobs}
+      build={build}
+      runLabel="Add tokens"
+      onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
+      form={
+        <div className="form-grid">
+          <div className="field span-2">
+            <div className="label-row">
+              <label htmlFor="tokens-text">Tokens, one per line</label>
+              <span className="subtle">{tokens.length ? `${tokens.length.toLocaleString('en-US')} token${tokens.length === 1 ? '' : 's'}` : ''}</span>
+              <button type="button" className="btn small" onClick={() => fileRef.current?.click()}>
+                Load from file…
+              </button>
+              <input ref={fileRef} type="file" accept=".txt,.json,text/plain,application/json" hidden onChange={(e) => void loadFile(e)} aria-label="Token file" />
+            </div>
+            <textarea id="tokens-text" className="mono" rows={5} spellCheck={false} placeholder={'<tool_call>\n</tool_call>\nGraftwork'} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={problems.length ? true : undefined} />
+            {problems.map((p) => (
+              <p key={p} className="field-error">
+                {p}
+              </p>
+            ))}
+            {fileNote ? <p className="field-hint">{fileNote}</p> : null}
+          </div>
+
+          <fieldset className="field">
+            <legend>Kind</legend>
+            <div className="segmented">
+              <label>
+                <input type="radio" name="tokens-kind" checked={!special} onChange={() => setSpecial(false)} /> Regular
+              </label>
+              <label>
+                <input type="radio" name="tokens-kind" checked={special} onChange={() => setSpecial(true)} /> Special
+              </label>
+            </div>
+            <p className="field-hint">{special ? 'Special tokens are never split and can be skipped when decoding (like <|im_end|>).' : 'Regular added tokens: matched in text before the model’s own vocabulary.'}</p>
+          </fieldset>
+
+          <fieldset className="field">
+            <legend>AddedToken flags</legend>
+            <div className="checks-row">
+              <label title="Match against normalised text (default: on for regular tokens, off for special ones)">
+                <input type="checkbox" checked={effNormalized} onChange={(e) => setNormalized(e.target.checked)} /> normalized
+              </label>
+              <label title="Swallow whitespace on the left">
+                <input type="checkbox" checked={lstrip} onChange={(e) => setLstrip(e.target.checked)} /> lstrip
+              </label>
+              <label title="Swallow whitespace on the right">
+                <input type="checkbox" checked={rstrip} onChange={(e) => setRstrip(e.target.checked)} /> rstrip
+              </label>
+              <label title="Match only whole words">
+                <input type="checkbox" checked={singleWord} onChange={(e) => setSingleWord(e.target.checked)} /> single_word
+              </label>
+            </div>
+          </fieldset>
+
+          <div className="field">
+            <label htmlFor="tokens-init">New rows start as</label>
+            <select id="tokens-init" value={init} onChange={(e) => setInit(e.target.value as InitKind)}>
+              {INIT_CHOICES.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                  {c.value === 'trained-mean' ? ' (default)' : ''}
+                </option>
+              ))}
+            </select>
+            {init === 'zeros' ? (
+              <p className="field-warn" role="note">
+                ⚠ Zero rows are untrained rows: the new tokens get 0 logits, and training on text that contains them can produce NaN losses. Prefer a mean.
+              </p>
+            ) : (
+              <p className="field-hint">{initInfo.text}</p>
+            )}
+          </div>
+
+          <div className="field">
+            <label htmlFor="tokens-pad">Pad rows to a multiple of</label>
+            <input id="tokens-pad" type="text" inputMode="numeric" placeholder="none (e.g. 64)" value={pad} onChange={(e) => setPad(e.target.value)} aria-invalid={Number.isNaN(parsePositiveInt(pad)) ? true : undefined} />
+            <p className="field-hint">Extra padding rows (tensor-core friendly sizes); they get the same init.</p>
+          </div>
+
+          <PathField id="tokens-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} hint="A new folder; the base is never changed." />
+
+          <section className="field span-2 preview-box" aria-labelledby="tokens-preview-title" aria-busy={previewing}>
+            <div className="label-row">
+              <h3 id="tokens-preview-title">Live preview</h3>
+              <span className="subtle" aria-live="polite">
+                {previewing ? 'Tokenizing…' : preview ? 'With the real tokenizer; nothing is written.' : ''}
+              </span>
+            </div>
+            <label htmlFor="tokens-sample" className="sr-only">
+              Sample text
+            </label>
+            <textarea id="tokens-sample" rows={2} placeholder={sampleText || 'Sample text to tokenize before and after'} value={sample} onChange={(e) => setSample(e.target.value)} />
+            {previewError ? <ErrorNote error={previewError} /> : null}
+            {preview ? <TokensPreviewView preview={preview} /> : !previewError ? <p className="subtle">{tokens.length === 0 ? 'Type some tokens to see how the sample text splits before and after.' : baseError ? 'Choose a base model to preview.' : 'Preparing the preview…'}</p> : null}
+          </section>
+        </div>
+      }
+    />
+  )
+}

@@ -1,0 +1,129 @@
+import type { MessagePort } from 'node:worker_threads'
+import { computeMetrics } from '../core/compare/compute-metrics'
+import { loadTokenizer, type LoadedTokenizer } from '../core/compare/load-tokenizer'
+import { renderChat } from '../core/compare/render-chat'
+import { tokenizeView } from '../core/compare/tokenize-view'
+import { vocabDiff, vocabDiffCsv } from '../core/compare/vocab-diff'
+import { encodeWorkerError, toErrorInfo } from '../core/errors'
+import type {
+  CompareChatEntry,
+  CompareChatParams,
+  CompareCorpusParams,
+  CompareProgress,
+  CompareTextParams,
+  CompareTextResult,
+  CompareVocabCsvParams,
+  CompareVocabDiffParams,
+  MetricsResult,
+  VocabDiffResult,
+} from '../shared/compare'
+
+/**
+ * The piscina entry of tokenizer comparison. Loading a tokenizer (tokenizer.json parsed by the
+ * Rust library) is synchronous and takes seconds for large vocabularies, so it never runs on the
+ * main process; loaded tokenizers stay cached on this thread (load-tokenizer.ts). Errors cross
+ * the thread boundary as encoded ErrorInfo; cancelling a run terminates the thread (piscina).
+ */
+export type CompareTask =
+  | ({ op: 'text' } & CompareTextParams)
+  /** `port` receives CompareProgress messages and is closed when the run ends. */
+  | ({ op: 'corpus'; port?: MessagePort } & CompareCorpusParams)
+  | ({ op: 'vocabDiff' } & CompareVocabDiffParams)
+  | ({ op: 'vocabCsv' } & CompareVocabCsvParams)
+  | ({ op: 'chat' } & CompareChatParams)
+
+export interface CompareTaskResults {
+  text: CompareTextResult
+  corpus: MetricsResult
+  vocabDiff: VocabDiffResult
+  vocabCsv: { csv: string }
+  chat: CompareChatEntry[]
+}
+
+async function loadAll(paths: string[]): Promise<LoadedTokenizer[]> {
+  const out: LoadedTokenizer[] = []
+  for (const path of paths) out.push(await loadTokenizer({ path }))
+  return out
+}
+
+export async function text(p: CompareTextParams): Promise<CompareTextResult> {
+  const tokenizers = await loadAll(p.tokenizers)
+  const view = await tokenizeView({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens })
+  const metrics = await computeMetrics({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens })
+  return { view, metrics }
+}
+
+export async function corpus(p: CompareCorpusParams & { port?: MessagePort }): Promise<MetricsResult> {
+  const { port } = p
+  try {
+    const tokenizers = await loadAll(p.tokenizers)
+    return await computeMetrics({
+      tokenizers,
+      corpus: p.corpus,
+      textField: p.textField,
+      addSpecialTokens: p.addSpecialTokens,
+      onProgress: port ? (progress: CompareProgress) => port.postMessage(progress) : undefined,
+    })
+  } finally {
+    port?.close()
+  }
+}
+
+export async function diff(p: CompareVocabDiffParams): Promise<VocabDiffResult> {
+  return vocabDiff(p)
+}
+
+export async function csv(p: CompareVocabCsvParams): Promise<{ csv: string }> {
+  return { csv: await vocabDiffCsv(p) }
+}
+
+/** Each tokenizer renders on its own: one without a chat template does not fail the others. */
+export async function chat(p: CompareChatParams): Promise<CompareChatEntry[]> {
+  const out: CompareChatEntry[] = []
+  for (const path of p.tokenizers) {
+    try {
+      const tokenizer = await loadTokenizer({ path })
+      out.push({ ok: true, result: await renderChat({ tokenizer, messages: p.messages.map((m) => ({ role: m.role, content: m.content })), addGenerationPrompt: p.addGenerationPrompt }) })
+    } catch (e) {
+      out.push({ ok: false, tokenizer: path.split(/[\\/]/).filter(Boolean).pop() ?? path, path, error: toErrorInfo(e) })
+    }
+  }
+  return out
+}
+
+async function perform(task: CompareTask): Promise<unknown> {
+  switch (task.op) {
+    case 'text': {
+      const { op: _op, ...p } = task
+      return text(p)
+    }
+    case 'corpus': {
+      const { op: _op, ...p } = task
+      return corpus(p)
+    }
+    case 'vocabDiff': {
+      const { op: _op, ...p } = task
+      return diff(p)
+    }
+    case 'vocabCsv': {
+      const { op: _op, ...p } = task
+      return csv(p)
+    }
+    case 'chat': {
+      const { op: _op, ...p } = task
+      return chat(p)
+    }
+    default:
+      throw new Error(`Unknown compare operation ${JSON.stringify((task as { op?: unknown }).op)}.`)
+  }
+}
+
+/** The task entry: `{op, ...params}` in, a JSON-safe result out; errors keep their code across threads. */
+export default async function run(task: CompareTask): Promise<unknown> {
+  try {
+    return await perform(task)
+  } catch (e) {
+    // Custom error properties do not survive the thread boundary; the ErrorInfo travels in the message.
+    throw new Error(encodeWorkerError(toErrorInfo(e)))
+  }
+}
