@@ -213,11 +213,19 @@ export interface HubModelSummary {
   libraryName: string | null
 }
 
+/** One page of hub.search. */
+export interface HubSearchResult {
+  models: HubModelSummary[]
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null
+}
+
 export interface HubFileEntry {
   path: string
   size: number
+  /** Git blob oid (sha1) for regular files. */
   oid: string | null
-  /** sha256 of LFS files. */
+  /** sha256 of the content for LFS (and Xet-backed) files; null for regular files. */
   sha256: string | null
   lfs: boolean
   xet: boolean
@@ -227,27 +235,23 @@ export interface HubFileEntry {
   unsafe: string | null
 }
 
-/** A model page (JSON-safe). */
-export interface HubModelDetails {
-  id: string
+/** A model page (JSON-safe): the search summary's fields and more. */
+export interface HubModelDetails extends HubModelSummary {
+  /** The commit the details describe. */
   sha: string
   revision: string
-  private: boolean
-  gated: false | 'auto' | 'manual'
-  task: string | null
-  downloads: number
-  likes: number
-  lastModified: string | null
-  tags: string[]
-  libraryName: string | null
   license: string | null
   files: HubFileEntry[]
   totalBytes: number
   safetensorsBytes: number
+  /** From the Hub's safetensors metadata; null when the Hub has none. */
   parameters: { total: number; byDtype: Record<string, number> } | null
+  /** True when the repo holds adapter_config.json (a PEFT adapter). */
   isAdapter: boolean
+  /** The base model an adapter names (adapter_config.json), else the card's base_model. */
   baseModel: string | null
   baseModelSource: 'adapter_config' | 'model_card' | null
+  /** The raw adapter_config.json of an adapter, when it could be read. */
   adapterConfig: Record<string, unknown> | null
   hasPickles: boolean
 }
@@ -400,7 +404,7 @@ export interface ApiMethods {
   'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
   'tokens.preview': { params: { path: string; tokens: NewToken[]; text: string }; result: TokensPreview }
   'hub.status': { params: Record<string, never>; result: HubStatus }
-  'hub.search': { params: HubSearchParams; result: { models: HubModelSummary[]; nextCursor: string | null } }
+  'hub.search': { params: HubSearchParams; result: HubSearchResult }
   'hub.info': { params: { repo: string; revision?: string }; result: HubModelDetails }
   'hub.setToken': { params: { token: string }; result: HubStatus }
   'hub.clearToken': { params: Record<string, never>; result: HubStatus }

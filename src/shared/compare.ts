@@ -1,7 +1,7 @@
 /**
- * Tokenizer comparison as it crosses the API: plain mirrors of the result types of
- * src/core/compare (test/compare/shared-types.test.ts holds the core types assignable to these),
- * and the params of the compare.* methods and the compare-corpus job.
+ * Tokenizer comparison as it crosses the API: the result types of src/core/compare (defined here
+ * once; core imports and re-exports them), and the params of the compare.* methods and the
+ * compare-corpus job.
  */
 import type { ErrorInfo } from './errors'
 import type { JobProgress } from './progress'
@@ -10,7 +10,15 @@ import type { JobProgress } from './progress'
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
 /** How token strings in the vocabulary spell text. */
-export type PieceAlphabet = 'byte-level' | 'metaspace' | 'wordpiece' | 'plain'
+export type PieceAlphabet =
+  /** GPT-2 byte-to-character table (Ġ is space, Ċ newline): llama3, qwen, GPT-2. */
+  | 'byte-level'
+  /** SentencePiece style: ▁ marks a space, `<0xNN>` pieces are raw bytes (byte_fallback). */
+  | 'metaspace'
+  /** WordPiece: `##` marks a piece that continues a word. */
+  | 'wordpiece'
+  /** Token strings are the text itself. */
+  | 'plain'
 
 export type SpecialTokenRole = 'bos_token' | 'eos_token' | 'unk_token' | 'sep_token' | 'pad_token' | 'cls_token' | 'mask_token'
 
@@ -30,11 +38,14 @@ export interface ViewToken {
   id: number
   /** The vocabulary string as stored (Ġhello, ▁hello, <0xF0>, <|im_start|>). */
   token: string
-  /** The text the piece stands for; null when its bytes are only part of a UTF-8 character. */
+  /**
+   * The text the piece stands for, decoded from its bytes; null when its bytes are not complete
+   * UTF-8 characters (part of a character split over several byte pieces).
+   */
   text: string | null
   /** `text` with whitespace made visible (␣ ⇥ ⏎ ␍); partial bytes shown as <0xNN>. */
   display: string
-  /** Offsets in code points, end exclusive. */
+  /** Offsets into the input, in code points (as the tokenizers library gives them), end exclusive. */
   start: number
   end: number
   /** The same offsets in UTF-16 code units: `input.slice(start16, end16)`. */
@@ -42,30 +53,36 @@ export interface ViewToken {
   end16: number
   /** UTF-8 bytes the piece stands for. */
   bytes: number[]
+  /** A special token: an added token marked special, or one the post-processor inserted (BOS/EOS). */
   special: boolean
+  /** An added (non-model) token. */
   added: boolean
+  /** A `<0xNN>` byte piece, or a byte-level piece that is only part of a UTF-8 character. */
   byteFallback: boolean
+  /** The unknown token (model unk_token). */
   unknown: boolean
 }
 
 export interface TokenizeViewEntry {
   tokenizer: string
   path: string
-  /** Tokens in the encoding (all of them, even when `tokens` is cut). */
+  /** Tokens in the encoding (all of them, even when `tokens` is cut at MAX_VIEW_TOKENS). */
   count: number
   tokens: ViewToken[]
   truncated: boolean
+  /** decode(ids, skip special tokens) === text. False is normal with normalizers (NFC, lowercase). */
   roundTrip: boolean
   specialCount: number
   byteFallbackCount: number
   unknownCount: number
+  /** Encode time in milliseconds. */
   timeMs: number
 }
 
 export interface TokenizeViewResult {
   /** Code points of the input. */
   characters: number
-  /** UTF-16 units of the input. */
+  /** UTF-16 units of the input (JavaScript length). */
   length: number
   addSpecialTokens: boolean
   entries: TokenizeViewEntry[]
@@ -73,20 +90,25 @@ export interface TokenizeViewResult {
 
 // ——— metrics ———
 
+/** Counts of one tokenizer over a group of documents, with the ratios derived from them. */
 export interface TokenizerMetrics {
   tokens: number
+  /** Words touched by more than one token. */
   splitWords: number
   unknown: number
   byteFallback: number
+  /** Time spent encoding (and reading the results), in milliseconds. */
   timeMs: number
   charsPerToken: number
   bytesPerToken: number
   /** Tokens per word. */
   fertility: number
+  /** splitWords / words. */
   splitWordShare: number
   tokensPerSecond: number
 }
 
+/** One row group of the metrics table: everything, one file, or one language. */
 export interface MetricsGroup {
   name: string
   kind: 'total' | 'file' | 'language'
@@ -110,18 +132,23 @@ export interface MetricsTokenizerInfo {
 
 export interface MetricsResult {
   source: 'text' | 'corpus'
+  /** The corpus folder or file. */
   corpus: string | null
   tokenizers: MetricsTokenizerInfo[]
   addSpecialTokens: boolean
   wordDefinition: string
+  /** What a document is, for the reader of the table. */
   documentDefinition: string
   total: MetricsGroup
+  /** Per corpus file (corpus only, in file order). */
   files: MetricsGroup[]
+  /** Per language, from the "lang"/"language" field of jsonl records (empty when none has one). */
   languages: MetricsGroup[]
   skipped: number
   badRecords: number
   longLinesSplit: number
   problems: string[]
+  /** Wall time of the whole computation (reading included), in milliseconds. */
   wallMs: number
 }
 
@@ -130,21 +157,33 @@ export interface CompareProgress {
   bytesTotal: number
   filesDone: number
   filesTotal: number
+  /** The file being read. */
   current?: string
 }
 
 // ——— vocabulary diff ———
 
+/**
+ * - `readable` (default): byte-level pieces (Ġ/Ċ alphabet) decoded to their UTF-8 text, metaspace ▁
+ *   replaced by a space, WordPiece ## dropped; bytes that are not complete UTF-8 characters written
+ *   `<0xNN>`, the spelling of SentencePiece byte-fallback pieces. "Ġthe" (llama3) and "▁the"
+ *   (Mistral) are both " the"; "ð" and "<0xF0>" are both "<0xF0>". Added tokens keep their content.
+ * - `raw`: the token strings as stored.
+ */
 export type VocabNormalization = 'readable' | 'raw'
 
 export interface DiffToken {
   id: number
+  /** As stored in the vocabulary. */
   token: string
+  /** Under the chosen normalization. */
   normalized: string
+  /** `normalized` with whitespace made visible. */
   display: string
 }
 
 export interface DiffList {
+  /** Matching entries (after `search`). */
   total: number
   offset: number
   items: DiffToken[]
@@ -162,8 +201,10 @@ export interface RemapRow {
 export interface SectionDiff {
   section: 'model' | 'normalizer' | 'pre_tokenizer' | 'post_processor' | 'decoder'
   same: boolean
+  /** One-line summaries, e.g. `Sequence(Prepend("▁"), Replace(" " → "▁"))`. */
   a: string
   b: string
+  /** JSON paths that differ (capped). */
   paths: string[]
   pathCount: number
   aJson: JsonValue
@@ -175,11 +216,15 @@ export interface VocabSide {
   path: string
   modelType: string
   alphabet: PieceAlphabet
+  /** Entries in model.vocab. */
   vocabSize: number
+  /** len(tokenizer). */
   size: number
   addedTokens: { id: number; content: string; special: boolean }[]
   specialTokens: SpecialTokens
+  /** Distinct normalized strings (less than size when two pieces normalize alike). */
   distinct: number
+  /** Ids whose normalized string another id also has (e.g. SentencePiece "<0x41>" and "A"). */
   collisions: number
 }
 
@@ -191,11 +236,17 @@ export interface VocabDiffResult {
   onlyA: number
   onlyB: number
   union: number
+  /** shared / union over distinct normalized strings. */
   jaccard: number
   onlyInA: DiffList
   onlyInB: DiffList
+  /** Special tokens (added tokens marked special, and named roles) by content. */
   special: { both: string[]; onlyA: string[]; onlyB: string[] }
   sections: SectionDiff[]
+  /**
+   * A id → B id for shared tokens, in A id order, one page of it (`total` rows match the search);
+   * `sameId` counts the shared tokens (all of them) that keep their id.
+   */
   remap: { total: number; offset: number; sameId: number; items: RemapRow[]; truncated: boolean }
 }
 
@@ -205,6 +256,7 @@ export interface RenderChatResult {
   tokenizer: string
   path: string
   templateName: string
+  /** File the template came from (tokenizer_config.json or chat_template.jinja). */
   templateSource: string
   /** Exactly what the model receives, as text. */
   text: string
@@ -259,11 +311,12 @@ export interface CompareVocabDiffParams {
   a: string
   b: string
   normalization?: VocabNormalization
-  /** Case-insensitive filter on the only-in lists and the remap table. */
+  /** Case-insensitive substring filter on the only-in lists and the remap table (stored or normalized strings). */
   search?: string
   sort?: 'id' | 'text'
   offset?: number
   limit?: number
+  /** Page of the remap table (search applies to it too). */
   remapOffset?: number
   remapLimit?: number
 }
@@ -271,6 +324,7 @@ export interface CompareVocabDiffParams {
 export interface CompareVocabCsvParams {
   a: string
   b: string
+  /** Which list: tokens only in A, only in B, or the shared tokens with both ids (the remap table). */
   list: 'only-a' | 'only-b' | 'shared'
   normalization?: VocabNormalization
   search?: string

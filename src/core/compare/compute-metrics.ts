@@ -1,6 +1,7 @@
+import type { CompareProgress, MetricsGroup, MetricsResult, MetricsTokenizerInfo, TokenizerMetrics } from '../../shared/compare'
 import { CancelledError, GraftError } from '../errors'
 import { findWords, WORD_DEFINITION } from './find-words'
-import { resolveTokenizer, type LoadedTokenizer, type PieceAlphabet, type TokenizerRef } from './load-tokenizer'
+import { resolveTokenizer, type LoadedTokenizer, type TokenizerRef } from './load-tokenizer'
 import { PIECE_BYTE_FALLBACK, PIECE_UNKNOWN, pieceTable } from './piece-table'
 import { listCorpusFiles, readCorpusFile, type CorpusFile, type CorpusReadStats } from './read-corpus'
 import { codePointLength, utf8Length } from './text-units'
@@ -15,76 +16,7 @@ export const BATCH_DOCS = 4096
 /** A batch is encoded in this many parts, each encoded while the previous one's results are read. */
 const PIPELINE_PARTS = 4
 
-/** Counts of one tokenizer over a group of documents, with the ratios derived from them. */
-export interface TokenizerMetrics {
-  tokens: number
-  /** Words touched by more than one token. */
-  splitWords: number
-  unknown: number
-  byteFallback: number
-  /** Time spent encoding (and reading the results), in milliseconds. */
-  timeMs: number
-  charsPerToken: number
-  bytesPerToken: number
-  /** Tokens per word. */
-  fertility: number
-  /** splitWords / words. */
-  splitWordShare: number
-  tokensPerSecond: number
-}
-
-/** One row group of the metrics table: everything, one file, or one language. */
-export interface MetricsGroup {
-  name: string
-  kind: 'total' | 'file' | 'language'
-  documents: number
-  /** Code points. */
-  characters: number
-  /** UTF-8 bytes. */
-  bytes: number
-  words: number
-  /** Same order as MetricsResult.tokenizers. */
-  perTokenizer: TokenizerMetrics[]
-}
-
-export interface MetricsTokenizerInfo {
-  name: string
-  path: string
-  modelType: string
-  alphabet: PieceAlphabet
-  size: number
-}
-
-export interface MetricsResult {
-  source: 'text' | 'corpus'
-  /** The corpus folder or file. */
-  corpus: string | null
-  tokenizers: MetricsTokenizerInfo[]
-  addSpecialTokens: boolean
-  wordDefinition: string
-  /** What a document is, for the reader of the table. */
-  documentDefinition: string
-  total: MetricsGroup
-  /** Per corpus file (corpus only, in file order). */
-  files: MetricsGroup[]
-  /** Per language, from the "lang"/"language" field of jsonl records (empty when none has one). */
-  languages: MetricsGroup[]
-  skipped: number
-  badRecords: number
-  longLinesSplit: number
-  problems: string[]
-  /** Wall time of the whole computation (reading included), in milliseconds. */
-  wallMs: number
-}
-
-export interface CompareProgress {
-  bytesDone: number
-  bytesTotal: number
-  filesDone: number
-  filesTotal: number
-  /** The file being read. */
-  current?: string
-}
+export type { CompareProgress, MetricsGroup, MetricsResult, MetricsTokenizerInfo, TokenizerMetrics } from '../../shared/compare'
 
 export interface ComputeMetricsOptions {
   tokenizers: TokenizerRef[]

@@ -1,6 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Tokenizer } from 'tokenizers'
+import type { PieceAlphabet } from '../../shared/compare'
 import { GraftError } from '../errors'
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-text'
 import { parseTokenizerFiles, TOKENIZER_CONFIG, TOKENIZER_JSON, type AddedTokenEntry, type ConfigStyle, type ModelInfo, type SpecialTokens, type TokenizerFiles } from '../tokenizer/parse-tokenizer-files'
@@ -15,16 +16,7 @@ export const MAX_CACHED_TOKENIZERS = 6
 /** The file transformers ≥ 4.47 writes a chat template to (it wins over tokenizer_config.json). */
 export const CHAT_TEMPLATE_JINJA = 'chat_template.jinja'
 
-/** How token strings in the vocabulary spell text. */
-export type PieceAlphabet =
-  /** GPT-2 byte-to-character table (Ġ is space, Ċ newline): llama3, qwen, GPT-2. */
-  | 'byte-level'
-  /** SentencePiece style: ▁ marks a space, `<0xNN>` pieces are raw bytes (byte_fallback). */
-  | 'metaspace'
-  /** WordPiece: `##` marks a piece that continues a word. */
-  | 'wordpiece'
-  /** Token strings are the text itself. */
-  | 'plain'
+export type { PieceAlphabet } from '../../shared/compare'
 
 export interface ChatTemplateInfo {
   /** `default`, or the name of a named template (tokenizer_config.json may hold a list). */

@@ -1,8 +1,9 @@
 import { Template } from '@huggingface/jinja'
+import type { RenderChatResult } from '../../shared/compare'
 import { GraftError } from '../errors'
 import { resolveTokenizer, type TokenizerRef } from './load-tokenizer'
 import { codePointToUtf16Table } from './text-units'
-import { viewOne, type ViewToken } from './tokenize-view'
+import { viewOne } from './tokenize-view'
 
 /** Messages in one conversation; a longer one is surely a mistake for a side-by-side view. */
 export const MAX_CHAT_MESSAGES = 1000
@@ -30,19 +31,7 @@ export interface RenderChatOptions {
   addSpecialTokens?: boolean
 }
 
-export interface RenderChatResult {
-  tokenizer: string
-  path: string
-  templateName: string
-  /** File the template came from (tokenizer_config.json or chat_template.jinja). */
-  templateSource: string
-  /** Exactly what the model receives, as text. */
-  text: string
-  ids: number[]
-  tokens: ViewToken[]
-  count: number
-  warnings: string[]
-}
+export type { RenderChatResult } from '../../shared/compare'
 
 /**
  * Renders a conversation with a tokenizer's chat template (@huggingface/jinja, with the variables

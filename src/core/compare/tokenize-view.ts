@@ -1,3 +1,4 @@
+import type { TokenizeViewEntry, TokenizeViewResult, ViewToken } from '../../shared/compare'
 import { GraftError } from '../errors'
 import { resolveTokenizer, type LoadedTokenizer, type TokenizerRef } from './load-tokenizer'
 import { PIECE_ADDED, PIECE_BYTE_FALLBACK, PIECE_PARTIAL, PIECE_SPECIAL, PIECE_UNKNOWN, pieceBytes, pieceTable } from './piece-table'
@@ -11,62 +12,7 @@ export const MAX_VIEW_CHARS = 1_000_000
 /** Keeps a leading U+FEFF (a BOM-like piece is still text), unlike the default decoder. */
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
-/** One token of the side-by-side view. */
-export interface ViewToken {
-  /** Position in the encoding. */
-  index: number
-  id: number
-  /** The vocabulary string as stored (Ġhello, ▁hello, <0xF0>, <|im_start|>). */
-  token: string
-  /**
-   * The text the piece stands for, decoded from its bytes; null when its bytes are not complete
-   * UTF-8 characters (part of a character split over several byte pieces).
-   */
-  text: string | null
-  /** `text` with whitespace made visible (␣ ⇥ ⏎ ␍); partial bytes shown as <0xNN>. */
-  display: string
-  /** Offsets into the input, in code points (as the tokenizers library gives them), end exclusive. */
-  start: number
-  end: number
-  /** The same offsets in UTF-16 code units: `input.slice(start16, end16)`. */
-  start16: number
-  end16: number
-  /** UTF-8 bytes the piece stands for. */
-  bytes: number[]
-  /** A special token: an added token marked special, or one the post-processor inserted (BOS/EOS). */
-  special: boolean
-  /** An added (non-model) token. */
-  added: boolean
-  /** A `<0xNN>` byte piece, or a byte-level piece that is only part of a UTF-8 character. */
-  byteFallback: boolean
-  /** The unknown token (model unk_token). */
-  unknown: boolean
-}
-
-export interface TokenizeViewEntry {
-  tokenizer: string
-  path: string
-  /** Tokens in the encoding (all of them, even when `tokens` is cut at MAX_VIEW_TOKENS). */
-  count: number
-  tokens: ViewToken[]
-  truncated: boolean
-  /** decode(ids, skip special tokens) === text. False is normal with normalizers (NFC, lowercase). */
-  roundTrip: boolean
-  specialCount: number
-  byteFallbackCount: number
-  unknownCount: number
-  /** Encode time in milliseconds. */
-  timeMs: number
-}
-
-export interface TokenizeViewResult {
-  /** Code points of the input. */
-  characters: number
-  /** UTF-16 units of the input (JavaScript length). */
-  length: number
-  addSpecialTokens: boolean
-  entries: TokenizeViewEntry[]
-}
+export type { TokenizeViewEntry, TokenizeViewResult, ViewToken } from '../../shared/compare'
 
 export interface TokenizeViewOptions {
   /** 1 to 4 (or more) tokenizers: paths (loaded through the cache) or loaded tokenizers. */

@@ -1,7 +1,7 @@
+import type { CompareVocabCsvParams, CompareVocabDiffParams, DiffList, DiffToken, RemapRow, SectionDiff, VocabDiffResult, VocabNormalization, VocabSide } from '../../shared/compare'
 import { GraftError } from '../errors'
 import { isJsonObject, type JsonValue } from '../json/json-text'
-import type { SpecialTokens } from '../tokenizer/parse-tokenizer-files'
-import { resolveTokenizer, type LoadedTokenizer, type PieceAlphabet, type TokenizerRef } from './load-tokenizer'
+import { resolveTokenizer, type LoadedTokenizer, type TokenizerRef } from './load-tokenizer'
 import { PIECE_ADDED, PIECE_BYTE_FALLBACK, pieceTable, readablePiece } from './piece-table'
 import { showWhitespace } from './text-units'
 
@@ -14,14 +14,7 @@ export const DEFAULT_REMAP_LIMIT = 200
 /** Differing JSON paths listed per section before the rest are only counted. */
 const MAX_SECTION_PATHS = 20
 
-/**
- * - `readable` (default): byte-level pieces (Ġ/Ċ alphabet) decoded to their UTF-8 text, metaspace ▁
- *   replaced by a space, WordPiece ## dropped; bytes that are not complete UTF-8 characters written
- *   `<0xNN>`, the spelling of SentencePiece byte-fallback pieces. "Ġthe" (llama3) and "▁the"
- *   (Mistral) are both " the"; "ð" and "<0xF0>" are both "<0xF0>". Added tokens keep their content.
- * - `raw`: the token strings as stored.
- */
-export type VocabNormalization = 'readable' | 'raw'
+export type { DiffList, DiffToken, RemapRow, SectionDiff, VocabDiffResult, VocabNormalization, VocabSide } from '../../shared/compare'
 
 export const NORMALIZATION_DESCRIPTIONS: Record<VocabNormalization, string> = {
   readable:
@@ -29,96 +22,10 @@ export const NORMALIZATION_DESCRIPTIONS: Record<VocabNormalization, string> = {
   raw: 'Tokens compared as the strings stored in the vocabulary, without any mapping.',
 }
 
-export interface DiffToken {
-  id: number
-  /** As stored in the vocabulary. */
-  token: string
-  /** Under the chosen normalization. */
-  normalized: string
-  /** `normalized` with whitespace made visible. */
-  display: string
-}
-
-export interface DiffList {
-  /** Matching entries (after `search`). */
-  total: number
-  offset: number
-  items: DiffToken[]
-}
-
-export interface RemapRow {
-  normalized: string
-  display: string
-  aId: number
-  aToken: string
-  bId: number
-  bToken: string
-}
-
-export interface SectionDiff {
-  section: 'model' | 'normalizer' | 'pre_tokenizer' | 'post_processor' | 'decoder'
-  same: boolean
-  /** One-line summaries, e.g. `Sequence(Prepend("▁"), Replace(" " → "▁"))`. */
-  a: string
-  b: string
-  /** JSON paths that differ (capped). */
-  paths: string[]
-  pathCount: number
-  aJson: JsonValue
-  bJson: JsonValue
-}
-
-export interface VocabSide {
-  name: string
-  path: string
-  modelType: string
-  alphabet: PieceAlphabet
-  /** Entries in model.vocab. */
-  vocabSize: number
-  /** len(tokenizer). */
-  size: number
-  addedTokens: { id: number; content: string; special: boolean }[]
-  specialTokens: SpecialTokens
-  /** Distinct normalized strings (less than size when two pieces normalize alike). */
-  distinct: number
-  /** Ids whose normalized string another id also has (e.g. SentencePiece "<0x41>" and "A"). */
-  collisions: number
-}
-
-export interface VocabDiffResult {
-  a: VocabSide
-  b: VocabSide
-  normalization: { name: VocabNormalization; description: string }
-  shared: number
-  onlyA: number
-  onlyB: number
-  union: number
-  /** shared / union over distinct normalized strings. */
-  jaccard: number
-  onlyInA: DiffList
-  onlyInB: DiffList
-  /** Special tokens (added tokens marked special, and named roles) by content. */
-  special: { both: string[]; onlyA: string[]; onlyB: string[] }
-  sections: SectionDiff[]
-  /**
-   * A id → B id for shared tokens, in A id order, one page of it (`total` rows match the search);
-   * `sameId` counts the shared tokens (all of them) that keep their id.
-   */
-  remap: { total: number; offset: number; sameId: number; items: RemapRow[]; truncated: boolean }
-}
-
-export interface VocabDiffOptions {
+/** compare.vocabDiff's params, with the two sides as paths or loaded tokenizers. */
+export interface VocabDiffOptions extends Omit<CompareVocabDiffParams, 'a' | 'b'> {
   a: TokenizerRef
   b: TokenizerRef
-  normalization?: VocabNormalization
-  /** Case-insensitive substring filter on the only-in lists and the remap table (stored or normalized strings). */
-  search?: string
-  sort?: 'id' | 'text'
-  offset?: number
-  limit?: number
-  /** Page of the remap table (search applies to it too). */
-  remapOffset?: number
-  remapLimit?: number
 }
 
 interface NormalizedVocab {
@@ -296,14 +203,10 @@ export function csvField(v: string | number): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export interface VocabDiffCsvOptions {
+/** compare.vocabCsv's params, with the two sides as paths or loaded tokenizers. */
+export interface VocabDiffCsvOptions extends Omit<CompareVocabCsvParams, 'a' | 'b'> {
   a: TokenizerRef
   b: TokenizerRef
-  /** Which list: tokens only in A, only in B, or the shared tokens with both ids (the remap table). */
-  list: 'only-a' | 'only-b' | 'shared'
-  normalization?: VocabNormalization
-  search?: string
-  sort?: 'id' | 'text'
 }
 
 /**

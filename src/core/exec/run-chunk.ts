@@ -48,7 +48,7 @@ function checkCancel(ctx: ChunkContext): void {
  * CHUNK_F32_BYTES, so these stay bounded too.
  */
 const scratch = new Map<string, ArrayBuffer>()
-function scratchBytes(name: string, bytes: number): ArrayBuffer {
+export function scratchBytes(name: string, bytes: number): ArrayBuffer {
   let b = scratch.get(name)
   if (!b || b.byteLength < bytes) {
     b = new ArrayBuffer(Math.max(bytes, b ? b.byteLength * 2 : 0))

@@ -1,6 +1,6 @@
 import type { RowStat } from '../../shared/plan'
 import type { FileIo } from './file-io'
-import { rowGeometry } from './run-chunk'
+import { rowGeometry, scratchBytes } from './run-chunk'
 import { decodeToF32 } from '../dtype/convert'
 
 export interface StatChunkTask {
@@ -29,8 +29,10 @@ export function runStatChunk(task: StatChunkTask, io: FileIo): StatPartial {
     }
     return { sum, count: stat.rowList.length }
   }
-  const vals = new Float32Array((r1 - r0) * rowElems)
-  decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, (r1 - r0) * rowElems * bpe), vals)
+  const n = (r1 - r0) * rowElems
+  const len = n * bpe
+  const vals = new Float32Array(scratchBytes('stat-vals', n * 4), 0, n)
+  decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, len, new Uint8Array(scratchBytes('stat-src', len), 0, len)), vals)
   let count = 0
   const eps = stat.eps ?? 1e-16
   for (let i = 0; i < r1 - r0; i++) {

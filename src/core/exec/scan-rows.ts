@@ -1,7 +1,7 @@
 import type { TensorRef } from '../../shared/plan'
 import { decodeToF32 } from '../dtype/convert'
 import type { FileIo } from './file-io'
-import { rowGeometry } from './run-chunk'
+import { rowGeometry, scratchBytes } from './run-chunk'
 
 export interface RowScanTask {
   tensor: TensorRef
@@ -23,8 +23,9 @@ export function scanRows(task: RowScanTask, io: FileIo): RowScan {
   const { rowElems } = rowGeometry(ref.shape)
   const bpe = ref.byteLength / Math.max(1, ref.shape.reduce((a, b) => a * b, 1))
   const n = r1 - r0
-  const vals = new Float32Array(n * rowElems)
-  decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, n * rowElems * bpe), vals)
+  const len = n * rowElems * bpe
+  const vals = new Float32Array(scratchBytes('scan-vals', n * rowElems * 4), 0, n * rowElems)
+  decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, len, new Uint8Array(scratchBytes('scan-src', len), 0, len)), vals)
   const norms = new Float32Array(n)
   const maxAbs = new Float32Array(n)
   const hashes = new Uint32Array(n)

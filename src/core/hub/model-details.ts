@@ -1,55 +1,16 @@
 import { downloadFile, listFiles, modelInfo } from '@huggingface/hub'
+import type { HubFileEntry, HubModelDetails } from '../../shared/api'
 import { GraftError } from '../errors'
 import { checkRepoId, checkRevision, isCommitSha, remotePathProblem } from './check-remote-names'
 import { createHubFetch, hubCredentials, type HubConfig } from './hub-config'
 import { toHubError } from './hub-error'
+import { toModelSummary } from './model-summary'
 import { isPickle } from './select-files'
 
 /** adapter_config.json is a few hundred bytes; anything past this is not one Graft will parse. */
 const MAX_ADAPTER_CONFIG_BYTES = 1 << 20
 
-export interface HubFileEntry {
-  path: string
-  size: number
-  /** Git blob oid (sha1) for regular files. */
-  oid: string | null
-  /** sha256 of the content for LFS (and Xet-backed) files; null for regular files. */
-  sha256: string | null
-  lfs: boolean
-  xet: boolean
-  pickle: boolean
-  /** Why Graft will not download this name (path traversal, absolute, …); null when fine. */
-  unsafe: string | null
-}
-
-export interface ModelDetails {
-  id: string
-  /** The commit the details describe. */
-  sha: string
-  revision: string
-  private: boolean
-  gated: false | 'auto' | 'manual'
-  task: string | null
-  downloads: number
-  likes: number
-  lastModified: string | null
-  tags: string[]
-  libraryName: string | null
-  license: string | null
-  files: HubFileEntry[]
-  totalBytes: number
-  safetensorsBytes: number
-  /** From the Hub's safetensors metadata; null when the Hub has none. */
-  parameters: { total: number; byDtype: Record<string, number> } | null
-  /** True when the repo holds adapter_config.json (a PEFT adapter). */
-  isAdapter: boolean
-  /** The base model an adapter names (adapter_config.json), else the card's base_model. */
-  baseModel: string | null
-  baseModelSource: 'adapter_config' | 'model_card' | null
-  /** The raw adapter_config.json of an adapter, when it could be read. */
-  adapterConfig: Record<string, unknown> | null
-  hasPickles: boolean
-}
+export type { HubFileEntry, HubModelDetails as ModelDetails } from '../../shared/api'
 
 export interface ModelDetailsOptions {
   config: HubConfig
@@ -74,7 +35,7 @@ function cardBaseModel(card: unknown): string | null {
  * listFiles). For adapters the base model comes from adapter_config.json, fetched with one small
  * download.
  */
-export async function modelDetails(opts: ModelDetailsOptions): Promise<ModelDetails> {
+export async function modelDetails(opts: ModelDetailsOptions): Promise<HubModelDetails> {
   const { config } = opts
   const repo = checkRepoId(opts.repo)
   const revision = checkRevision(opts.revision ?? 'main')
@@ -110,7 +71,7 @@ export async function modelDetails(opts: ModelDetailsOptions): Promise<ModelDeta
     const isAdapter = files.some((f) => f.path === 'adapter_config.json')
     let adapterConfig: Record<string, unknown> | null = null
     let baseModel: string | null = null
-    let baseModelSource: ModelDetails['baseModelSource'] = null
+    let baseModelSource: HubModelDetails['baseModelSource'] = null
     const adapterFile = files.find((f) => f.path === 'adapter_config.json')
     if (adapterFile && opts.readAdapterConfig !== false && adapterFile.size <= MAX_ADAPTER_CONFIG_BYTES) {
       const blob = await downloadFile({ ...cred, repo, path: 'adapter_config.json', revision: sha, hubUrl: config.endpoint, fetch, xet: false })
@@ -135,18 +96,12 @@ export async function modelDetails(opts: ModelDetailsOptions): Promise<ModelDeta
     }
     const st = (info as { safetensors?: { parameters?: Record<string, number>; total?: number } }).safetensors
     const license = (card as { license?: unknown } | undefined)?.license
+    const { id, ...summary } = toModelSummary(info)
     return {
-      id: info.name,
+      id,
       sha,
       revision,
-      private: !!info.private,
-      gated: info.gated ?? false,
-      task: info.task ?? null,
-      downloads: info.downloads ?? 0,
-      likes: info.likes ?? 0,
-      lastModified: Number.isFinite(info.updatedAt?.getTime()) ? info.updatedAt.toISOString() : null,
-      tags: Array.isArray(info.tags) ? info.tags : [],
-      libraryName: typeof info.library_name === 'string' ? info.library_name : null,
+      ...summary,
       license: typeof license === 'string' ? license : null,
       files,
       totalBytes: files.reduce((a, f) => a + f.size, 0),

@@ -1,14 +1,16 @@
 import { listModels } from '@huggingface/hub'
+import type { HubModelSummary, HubSearchParams, HubSearchResult } from '../../shared/api'
 import { GraftError } from '../errors'
 import { createHubFetch, hubCredentials, type HubConfig } from './hub-config'
 import { toHubError } from './hub-error'
+import { toModelSummary } from './model-summary'
 
 /** Page size when the caller gives none; the Hub caps pages at 500 and Graft at MAX_PAGE. */
 export const DEFAULT_PAGE_SIZE = 20
 /** Largest page Graft asks for: a UI list and a terminal both stay readable. */
 export const MAX_PAGE = 100
 
-export type ModelSort = 'downloads' | 'likes' | 'lastModified' | 'createdAt' | 'trendingScore'
+export type ModelSort = NonNullable<HubSearchParams['sort']>
 
 export interface SearchModelsOptions {
   config: HubConfig
@@ -31,24 +33,7 @@ export interface SearchModelsOptions {
   fetchImpl?: typeof fetch
 }
 
-export interface HubModelSummary {
-  id: string
-  private: boolean
-  gated: false | 'auto' | 'manual'
-  task: string | null
-  downloads: number
-  likes: number
-  /** ISO date. */
-  lastModified: string | null
-  tags: string[]
-  libraryName: string | null
-}
-
-export interface SearchModelsResult {
-  models: HubModelSummary[]
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null
-}
+export type { HubModelSummary, HubSearchResult as SearchModelsResult } from '../../shared/api'
 
 /**
  * One page of Hub model search through @huggingface/hub's listModels. The library follows the
@@ -56,7 +41,7 @@ export interface SearchModelsResult {
  * the UI a cursor, and starts the next call from it. A cursor must point at this endpoint's
  * /api/models, so a stale or forged cursor cannot redirect the token elsewhere.
  */
-export async function searchModels(opts: SearchModelsOptions): Promise<SearchModelsResult> {
+export async function searchModels(opts: SearchModelsOptions): Promise<HubSearchResult> {
   const { config } = opts
   const limit = opts.limit ?? DEFAULT_PAGE_SIZE
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new GraftError('BAD_REQUEST', `The page size must be between 1 and ${MAX_PAGE} (got ${limit}).`)
@@ -93,19 +78,7 @@ export async function searchModels(opts: SearchModelsOptions): Promise<SearchMod
         ...(tags.length ? { tags } : {}),
       },
     })
-    for await (const m of it) {
-      models.push({
-        id: m.name,
-        private: !!m.private,
-        gated: m.gated ?? false,
-        task: m.task ?? null,
-        downloads: m.downloads ?? 0,
-        likes: m.likes ?? 0,
-        lastModified: Number.isFinite(m.updatedAt?.getTime()) ? m.updatedAt.toISOString() : null,
-        tags: Array.isArray(m.tags) ? m.tags : [],
-        libraryName: typeof m.library_name === 'string' ? m.library_name : null,
-      })
-    }
+    for await (const m of it) models.push(toModelSummary(m))
   } catch (e) {
     throw toHubError(e, { token: config.token, what: 'The model search', signal: opts.signal })
   }

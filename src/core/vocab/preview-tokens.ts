@@ -1,21 +1,9 @@
 import { Tokenizer } from 'tokenizers'
+import type { TokenizedText, TokensPreview } from '../../shared/api'
 import { addTokens, type NewAddedToken } from '../tokenizer/add-tokens'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 
-export interface TokenizedText {
-  ids: number[]
-  tokens: string[]
-}
-
-export interface TokensPreview {
-  before: TokenizedText
-  after: TokenizedText
-  added: { content: string; id: number; special: boolean }[]
-  skipped: { content: string; reason: string }[]
-  warnings: string[]
-  oldSize: number
-  newSize: number
-}
+export type { TokenizedText, TokensPreview } from '../../shared/api'
 
 /**
  * The live preview of "add tokens": the sample text tokenized by the folder's tokenizer before and
