@@ -5,6 +5,10 @@ import { renderChat } from '../core/compare/render-chat'
 import { tokenizeView } from '../core/compare/tokenize-view'
 import { vocabDiff, vocabDiffCsv } from '../core/compare/vocab-diff'
 import { encodeWorkerError, toErrorInfo } from '../core/errors'
+import { previewTokens } from '../core/vocab/preview-tokens'
+import { vocabTruthTable } from '../core/vocab/vocab-truth-table'
+import type { NewToken, TokensPreview } from '../shared/api'
+import type { VocabTruthTable } from '../shared/vocab'
 import type {
   CompareChatEntry,
   CompareChatParams,
@@ -31,6 +35,9 @@ export type CompareTask =
   | ({ op: 'vocabDiff' } & CompareVocabDiffParams)
   | ({ op: 'vocabCsv' } & CompareVocabCsvParams)
   | ({ op: 'chat' } & CompareChatParams)
+  /** Tokenizer work of the vocabulary screens, kept off the main process for the same reason. */
+  | { op: 'tokensPreview'; path: string; tokens: NewToken[]; text: string }
+  | { op: 'vocabTable'; path: string }
 
 export interface CompareTaskResults {
   text: CompareTextResult
@@ -38,6 +45,8 @@ export interface CompareTaskResults {
   vocabDiff: VocabDiffResult
   vocabCsv: { csv: string }
   chat: CompareChatEntry[]
+  tokensPreview: TokensPreview
+  vocabTable: VocabTruthTable
 }
 
 async function loadAll(paths: string[]): Promise<LoadedTokenizer[]> {
@@ -113,6 +122,10 @@ async function perform(task: CompareTask): Promise<unknown> {
       const { op: _op, ...p } = task
       return chat(p)
     }
+    case 'tokensPreview':
+      return previewTokens({ dir: task.path, tokens: task.tokens, text: task.text })
+    case 'vocabTable':
+      return vocabTruthTable({ dir: task.path })
     default:
       throw new Error(`Unknown compare operation ${JSON.stringify((task as { op?: unknown }).op)}.`)
   }

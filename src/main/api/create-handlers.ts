@@ -9,8 +9,6 @@ import { summarizeModel } from '../../core/library/summarize-model'
 import type { EntryOrigin } from '../../core/library/describe-folder'
 import { planMerge } from '../../core/lora/plan-merge'
 import { adapterDeltaNorms } from '../../core/lora/adapter-delta-norms'
-import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
-import { previewTokens } from '../../core/vocab/preview-tokens'
 import type { JobManager } from '../jobs/job-manager'
 import { MAX_RECENT_FOLDERS, type SettingsStore } from '../settings/settings-store'
 import { createHubHandlers } from '../hub/hub-handlers'
@@ -119,7 +117,8 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
       return { folders: s.libraryFolders, recent: s.recentFolders }
     },
     async 'vocab.table'({ path }) {
-      return vocabTruthTable({ dir: path })
+      // tokenizer.json parsing takes seconds for big vocabularies: done in the tokenizer worker.
+      return (compare ??= createCompareService()).vocabTable({ path })
     },
     async 'jobs.plan'({ request }) {
       return ctx.jobs.plan(request)
@@ -128,7 +127,7 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
       return adapterDeltaNorms({ dir: path })
     },
     async 'tokens.preview'({ path, tokens, text }) {
-      return previewTokens({ dir: path, tokens, text })
+      return (compare ??= createCompareService()).tokensPreview({ path, tokens, text })
     },
     ...createHubHandlers(hub),
     ...createCompareHandlers(() => (compare ??= createCompareService())),

@@ -38,6 +38,14 @@ function fakeCompare(opts: { corpus?: (onProgress: (p: CompareProgress) => void,
       calls.push(['chat', p])
       return []
     },
+    async tokensPreview(p) {
+      calls.push(['tokensPreview', p])
+      throw new GraftError('TOKENIZER', 'not used here')
+    },
+    async vocabTable(p) {
+      calls.push(['vocabTable', p])
+      throw new GraftError('TOKENIZER', 'not used here')
+    },
     async close() {},
   }
   return { service, calls }

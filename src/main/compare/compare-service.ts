@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url'
+import type { NewToken, TokensPreview } from '../../shared/api'
+import type { VocabTruthTable } from '../../shared/vocab'
 import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type {
@@ -40,6 +42,10 @@ export interface CompareService {
   vocabCsv(p: CompareVocabCsvParams, signal?: AbortSignal): Promise<{ csv: string }>
   /** One entry per tokenizer, in order: a rendering or the error of that tokenizer alone. */
   chat(p: CompareChatParams, signal?: AbortSignal): Promise<CompareChatEntry[]>
+  /** The add-tokens preview (parses tokenizer.json twice: seconds for big vocabularies). */
+  tokensPreview(p: { path: string; tokens: NewToken[]; text: string }, signal?: AbortSignal): Promise<TokensPreview>
+  /** The vocabulary truth table (reads tokenizer.json). */
+  vocabTable(p: { path: string }, signal?: AbortSignal): Promise<VocabTruthTable>
   close(): Promise<void>
 }
 
@@ -99,6 +105,8 @@ export function createCompareService(opts: CompareServiceOptions = {}): CompareS
     vocabDiff: (p, signal) => run('interactive', { op: 'vocabDiff', ...p }, signal),
     vocabCsv: (p, signal) => run('interactive', { op: 'vocabCsv', ...p }, signal),
     chat: (p, signal) => run('interactive', { op: 'chat', ...p }, signal),
+    tokensPreview: (p, signal) => run('interactive', { op: 'tokensPreview', ...p }, signal),
+    vocabTable: (p, signal) => run('interactive', { op: 'vocabTable', ...p }, signal),
     async close() {
       closed = true
       const pools = [lanes.interactive, lanes.jobs].filter((x): x is Piscina => x !== null)
