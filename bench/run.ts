@@ -2,7 +2,7 @@
  * `npm run bench`: Graft's copy-through (and merge) against `cp -r` on a synthetic Llama-shaped
  * bf16 checkpoint.
  *
- *   npm run bench -- [--size-gb 1 | --shape 7b] [--case copy|merge|resize|all] [--keep] [--threads N] [--repeat N]
+ *   npm run bench -- [--size-gb 1 | --shape 7b | --shape llama3-vocab] [--case copy|merge|resize|all] [--keep] [--threads N] [--repeat N]
  *
  * The checkpoint is generated streaming into .bench/ (gitignored); --keep keeps it for the next run
  * (reused when the shape matches). Each job runs in a child process (bench/job.ts) so its peak RSS
@@ -17,7 +17,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { llamaBytes, llamaConfig, llamaTensors, LLAMA2_7B, shapeForSize, writeLoraAdapter, writeSyntheticModel, type LlamaShape } from './synthetic-model'
+import { llamaBytes, llamaConfig, llamaTensors, LLAMA2_7B, LLAMA3_VOCAB, shapeForSize, writeLoraAdapter, writeSyntheticModel, type LlamaShape } from './synthetic-model'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const BENCH_DIR = join(REPO, '.bench')
@@ -44,7 +44,9 @@ const gb = (b: number) => b / 1e9
 
 function pickShape(): { shape: LlamaShape; label: string } {
   if (values.shape) {
-    if (values.shape.toLowerCase() !== '7b') throw new Error(`--shape ${values.shape}: only 7b is known`)
+    const name = values.shape.toLowerCase()
+    if (name === 'llama3-vocab') return { shape: LLAMA3_VOCAB, label: 'llama-3 vocab (128,256 × 4,096) + 2 layers' }
+    if (name !== '7b') throw new Error(`--shape ${values.shape}: known shapes are 7b and llama3-vocab`)
     return { shape: LLAMA2_7B, label: 'llama-2-7b' }
   }
   const size = values['size-gb'] ? Number(values['size-gb']) : 1

@@ -21,6 +21,12 @@ export interface LlamaShape {
 /** Llama-2-7B: 6.74 B parameters, ≈ 13.5 GB in bf16. */
 export const LLAMA2_7B: LlamaShape = { hidden: 4096, intermediate: 11008, layers: 32, vocab: 32000, heads: 32, kvHeads: 32 }
 
+/**
+ * Llama-3-8B's vocabulary matrices (128,256 × 4,096 embedding and head, 1.05 GB each in bf16) with
+ * two decoder layers (≈ 0.9 GB) around them: the vocabulary-resize benchmark's shape.
+ */
+export const LLAMA3_VOCAB: LlamaShape = { hidden: 4096, intermediate: 14336, layers: 2, vocab: 128256, heads: 32, kvHeads: 8 }
+
 /** The linear layers of one decoder layer, with [out, in] shapes. */
 export const LINEAR_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const
 
