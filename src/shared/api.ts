@@ -86,6 +86,10 @@ export interface TokensAddParams {
   tokens: NewToken[]
   init: InitKind
   padToMultipleOf?: number
+  /** 'added' (default): added tokens; 'vocab': real BPE pieces + merges (a new language). */
+  mode?: 'added' | 'vocab'
+  /** With 'vocab': keep tokens ordinary tokenization would still not produce. */
+  force?: boolean
   overwrite?: boolean
 }
 

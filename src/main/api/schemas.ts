@@ -76,6 +76,8 @@ const tokensAddParams = z.strictObject({
   tokens: newTokensSchema,
   init: initKindSchema,
   padToMultipleOf: vocabSizeSchema.optional(),
+  mode: z.enum(['added', 'vocab']).optional(),
+  force: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 })
 const untrainedFixParams = z.strictObject({ base: pathSchema, out: pathSchema, strategy: z.enum(['trained-mean', 'mean']).optional(), overwrite: z.boolean().optional() })

@@ -51,7 +51,7 @@ export async function planJob(req: PlannedRequest, runner: TaskRunner, signal?: 
     case 'resize':
       return planResize({ base: req.params.base, out: req.params.out, newSize: req.params.newSize, padToMultipleOf: req.params.padToMultipleOf, init: initOf(req.params), allowShrink: req.params.allowShrink })
     case 'tokens-add':
-      return (await planAddTokens({ base: req.params.base, out: req.params.out, tokens: req.params.tokens, init: req.params.init === 'mean-noise' ? { kind: 'mean-noise', seed: 0 } : req.params.init, padToMultipleOf: req.params.padToMultipleOf })).plan
+      return (await planAddTokens({ base: req.params.base, out: req.params.out, tokens: req.params.tokens, init: req.params.init === 'mean-noise' ? { kind: 'mean-noise', seed: 0 } : req.params.init, padToMultipleOf: req.params.padToMultipleOf, mode: req.params.mode, force: req.params.force })).plan
     case 'untrained-fix': {
       const info = await readModelInfo(req.params.base)
       const scan = await scanVocabRows({ info, runner, signal })
