@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { startFakeHub, type FakeFile, type FakeHub, type FakeRepo } from '../hub/fake-hub'
-import { DEMO, ROOT, SHOTS } from './web-mode'
+import { DEMO, ROOT, SHOTS, spawnWebMode } from './web-mode'
 
 /**
  * The Hub screen end to end, in web mode: Graft runs with HF_ENDPOINT pointing at the fake Hub
@@ -65,40 +64,8 @@ async function startWeb(hubUrl: string, extraEnv: Record<string, string> = {}): 
   const env: NodeJS.ProcessEnv = { ...process.env, GRAFT_CONFIG_DIR: join(base, 'config'), HF_HUB_CACHE: hfCache, HF_HOME: join(base, 'hf-home'), HF_ENDPOINT: hubUrl, DISPLAY: '', WAYLAND_DISPLAY: '' }
   for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HUGGINGFACE_HUB_CACHE']) delete env[k]
   Object.assign(env, extraEnv)
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'web', 'run-web.ts'), '--no-open'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within 30 s:\n${out}`)), 30_000)
-    const onData = (d: Buffer) => {
-      out += d.toString()
-      const m = /Graft is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`web mode exited with ${code}:\n${out}`))
-    })
-  })
-  return {
-    url,
-    base,
-    hfCache,
-    scratch,
-    output: () => out,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
-        child.kill('SIGTERM')
-        await exited
-      }
-      await rm(base, { recursive: true, force: true })
-    },
-  }
+  const { url, output, stop } = await spawnWebMode(env, base)
+  return { url, base, hfCache, scratch, output, stop }
 }
 
 test.beforeAll(async () => {

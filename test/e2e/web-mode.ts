@@ -47,9 +47,18 @@ export async function startWebMode(): Promise<WebMode> {
   const scratch = join(base, 'scratch')
   await mkdir(scratch, { recursive: true })
   await makeHfCache(hfCache)
+  const { url, output, stop } = await spawnWebMode({ ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache }, base)
+  return { url, origin: new URL(url).origin, configDir, hfCache, scratch, output, stop }
+}
+
+/**
+ * Spawns `node --import tsx src/main/web/run-web.ts --no-open` with `env` (no display, so no
+ * browser opens), waits for the URL it prints, and gives a stop() that ends it and removes `base`.
+ */
+export async function spawnWebMode(env: NodeJS.ProcessEnv, base: string): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'web', 'run-web.ts'), '--no-open'], {
     cwd: ROOT,
-    env: { ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    env: { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -72,10 +81,6 @@ export async function startWebMode(): Promise<WebMode> {
   })
   return {
     url,
-    origin: new URL(url).origin,
-    configDir,
-    hfCache,
-    scratch,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {
