@@ -95,6 +95,19 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
     }
   }
 
+  /** After a cancelled or failed run: back to the same plan, or to the form. */
+  const backButtons =
+    stage.step === 'job' ? (
+      <>
+        <button type="button" className="btn" onClick={() => setStage({ step: 'plan', request: stage.request, plan: stage.plan })}>
+          Back to the plan
+        </button>
+        <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
+          Edit
+        </button>
+      </>
+    ) : null
+
   return (
     <div className="flow">
       <ol className="stepper" aria-label="Steps">
@@ -190,12 +203,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                 Cancelled. Nothing was written to <span className="mono">{stage.plan.output.dir}</span>: the temporary folder beside it was removed.
               </p>
               <div className="flow-actions">
-                <button type="button" className="btn" onClick={() => setStage({ step: 'plan', request: stage.request, plan: stage.plan })}>
-                  Back to the plan
-                </button>
-                <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
-                  Edit
-                </button>
+                {backButtons}
               </div>
             </>
           ) : null}
@@ -208,12 +216,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                     Replace the existing folder and run again
                   </button>
                 ) : null}
-                <button type="button" className="btn" onClick={() => setStage({ step: 'plan', request: stage.request, plan: stage.plan })}>
-                  Back to the plan
-                </button>
-                <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
-                  Edit
-                </button>
+                {backButtons}
               </div>
             </>
           ) : null}
