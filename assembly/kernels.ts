@@ -425,3 +425,150 @@ export function loraRows(coefs: usize, m: usize, packed: usize, width: i32, r: i
   else if (round == 2) loraRowsMode(coefs, m, packed, width, r, s, w, rows, MODE_ADD_F16)
   else loraRowsMode(coefs, m, packed, width, r, s, w, rows, MODE_ADD)
 }
+
+// ---------------------------------------------------------------------------------------------
+// LoRA rows on stored weights: the fused merge path.
+//
+// w holds `rows` rows of `width` elements in their stored dtype (f32, bf16 or f16). Each element
+// is decoded to f32, gets f32(w + delta) as in loraRows, and is rounded back to the dtype
+// (round-to-nearest-even; a NaN becomes the canonical 0x7FC0 / 0x7E00). Same bits as
+// decode -> loraRows -> roundThrough -> encode, without an f32 copy of the rows.
+
+const DT_F32: i32 = 0
+const DT_BF16: i32 = 1
+const DT_F16: i32 = 2
+
+// @ts-ignore: decorator
+@inline function scaledDelta(acc: v128, sv: v128, mode: i32): v128 {
+  const d = f32x4.mul(acc, sv)
+  if (mode == MODE_ADD_BF16) return roundBf16x4(d)
+  if (mode == MODE_ADD_F16) return f16ToF32x4(f32ToF16x4(d))
+  return d
+}
+
+/** f32 bits -> f16 bits; a NaN becomes 0x7E00 (what a decode/encode round trip gives). */
+// @ts-ignore: decorator
+@inline function f32ToF16CanonX4(x: v128): v128 {
+  const isNan = i32x4.gt_s(v128.and(x, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000))
+  return v128.bitselect(i32x4.splat(0x7e00), f32ToF16x4(x), isNan)
+}
+
+/** 8 stored elements at o (16 bytes of bf16/f16, or 32 of f32) += the deltas of accumulators a, b. */
+// @ts-ignore: decorator
+@inline function finishStored8(o: usize, a: v128, b: v128, sv: v128, mode: i32, dt: i32): void {
+  const da = scaledDelta(a, sv, mode)
+  const db = scaledDelta(b, sv, mode)
+  if (dt == DT_F32) {
+    v128.store(o, f32x4.add(v128.load(o), da))
+    v128.store(o, f32x4.add(v128.load(o, 16), db), 16)
+    return
+  }
+  const v = v128.load(o)
+  if (dt == DT_BF16) {
+    const sa = f32x4.add(bf16ToF32x4Lo(v), da)
+    const sb = f32x4.add(bf16ToF32x4Hi(v), db)
+    v128.store(o, i16x8.narrow_i32x4_u(f32ToBf16x4(sa), f32ToBf16x4(sb)))
+  } else {
+    const sa = f32x4.add(f16ToF32x4(i32x4.extend_low_i16x8_u(v)), da)
+    const sb = f32x4.add(f16ToF32x4(i32x4.extend_high_i16x8_u(v)), db)
+    v128.store(o, i16x8.narrow_i32x4_u(f32ToF16CanonX4(sa), f32ToF16CanonX4(sb)))
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tile32Stored(coef: usize, mc: usize, rowBytes: usize, r: i32, sv: v128, o: usize, mode: i32, dt: i32): void {
+  let a0 = f32x4.splat(0)
+  let a1 = f32x4.splat(0)
+  let a2 = f32x4.splat(0)
+  let a3 = f32x4.splat(0)
+  let a4 = f32x4.splat(0)
+  let a5 = f32x4.splat(0)
+  let a6 = f32x4.splat(0)
+  let a7 = f32x4.splat(0)
+  let p = mc
+  for (let k = 0; k < r; k++) {
+    const c = v128.load32_splat(coef + (<usize>k << 2))
+    a0 = f32x4.add(a0, f32x4.mul(c, v128.load(p)))
+    a1 = f32x4.add(a1, f32x4.mul(c, v128.load(p, 16)))
+    a2 = f32x4.add(a2, f32x4.mul(c, v128.load(p, 32)))
+    a3 = f32x4.add(a3, f32x4.mul(c, v128.load(p, 48)))
+    a4 = f32x4.add(a4, f32x4.mul(c, v128.load(p, 64)))
+    a5 = f32x4.add(a5, f32x4.mul(c, v128.load(p, 80)))
+    a6 = f32x4.add(a6, f32x4.mul(c, v128.load(p, 96)))
+    a7 = f32x4.add(a7, f32x4.mul(c, v128.load(p, 112)))
+    p += rowBytes
+  }
+  const step: usize = dt == DT_F32 ? 32 : 16
+  finishStored8(o, a0, a1, sv, mode, dt)
+  finishStored8(o + step, a2, a3, sv, mode, dt)
+  finishStored8(o + 2 * step, a4, a5, sv, mode, dt)
+  finishStored8(o + 3 * step, a6, a7, sv, mode, dt)
+}
+
+/** One column of one row (tails), with the lane code of the SIMD path. */
+// @ts-ignore: decorator
+@inline function tile1Stored(coef: usize, mc: usize, rowBytes: usize, r: i32, s: f32, o: usize, mode: i32, dt: i32): void {
+  let acc: f32 = 0
+  let p = mc
+  for (let k = 0; k < r; k++) {
+    acc = acc + load<f32>(coef + (<usize>k << 2)) * load<f32>(p)
+    p += rowBytes
+  }
+  const d = scaledDelta(f32x4.splat(acc), f32x4.splat(s), mode)
+  if (dt == DT_F32) {
+    store<f32>(o, load<f32>(o) + f32x4.extract_lane(d, 0))
+  } else if (dt == DT_BF16) {
+    const sum = f32x4.add(i32x4.splat(<u32>load<u16>(o) << 16), d)
+    store<u16>(o, <u16>i32x4.extract_lane(f32ToBf16x4(sum), 0))
+  } else {
+    const sum = f32x4.add(f16ToF32x4(i32x4.splat(<u32>load<u16>(o))), d)
+    store<u16>(o, <u16>i32x4.extract_lane(f32ToF16CanonX4(sum), 0))
+  }
+}
+
+// @ts-ignore: decorator
+@inline function loraStoredMode(coefs: usize, m: usize, packed: usize, width: i32, r: i32, s: f32, w: usize, rows: i32, mode: i32, dt: i32): void {
+  const mRowBytes = <usize>width << 2
+  const ebytes: usize = dt == DT_F32 ? 4 : 2
+  const wRowBytes = <usize>width * ebytes
+  const coefStride = <usize>r << 2
+  const tileBytes = <usize>r << 7
+  const sv = f32x4.splat(s)
+  const full = width & ~31
+  if (packed != 0) {
+    // Column tile by column tile, each tile of m (packed, r·128 bytes) reused by every row.
+    let mt = packed
+    for (let j = 0; j < full; j += 32) {
+      for (let i = 0; i < rows; i++) tile32Stored(coefs + <usize>i * coefStride, mt, 128, r, sv, w + <usize>i * wRowBytes + <usize>j * ebytes, mode, dt)
+      mt += tileBytes
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const c = coefs + <usize>i * coefStride
+      const wr = w + <usize>i * wRowBytes
+      for (let j = 0; j < full; j += 32) tile32Stored(c, m + (<usize>j << 2), mRowBytes, r, sv, wr + <usize>j * ebytes, mode, dt)
+    }
+  }
+  for (let i = 0; i < rows; i++) {
+    const c = coefs + <usize>i * coefStride
+    const wr = w + <usize>i * wRowBytes
+    for (let j = full; j < width; j++) tile1Stored(c, m + (<usize>j << 2), mRowBytes, r, s, wr + <usize>j * ebytes, mode, dt)
+  }
+}
+
+// @ts-ignore: decorator
+@inline function loraStoredDtype(coefs: usize, m: usize, packed: usize, width: i32, r: i32, s: f32, w: usize, rows: i32, round: i32, dt: i32): void {
+  if (round == 1) loraStoredMode(coefs, m, packed, width, r, s, w, rows, MODE_ADD_BF16, dt)
+  else if (round == 2) loraStoredMode(coefs, m, packed, width, r, s, w, rows, MODE_ADD_F16, dt)
+  else loraStoredMode(coefs, m, packed, width, r, s, w, rows, MODE_ADD, dt)
+}
+
+/**
+ * loraRows on rows stored as `dtype` (0 f32, 1 bf16, 2 f16), rounded back to that dtype in place.
+ * packed: 0, or packTiles(m, width, r) (then m's full tiles are read from there).
+ */
+export function loraRowsStored(coefs: usize, m: usize, packed: usize, width: i32, r: i32, s: f32, w: usize, rows: i32, round: i32, dtype: i32): void {
+  if (dtype == DT_BF16) loraStoredDtype(coefs, m, packed, width, r, s, w, rows, round, DT_BF16)
+  else if (dtype == DT_F16) loraStoredDtype(coefs, m, packed, width, r, s, w, rows, round, DT_F16)
+  else loraStoredDtype(coefs, m, packed, width, r, s, w, rows, round, DT_F32)
+}

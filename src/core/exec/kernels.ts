@@ -7,8 +7,11 @@
  * tested to give the same bits.
  */
 import type { Dtype } from '../../shared/dtypes'
-import { roundThroughJs } from '../dtype/convert'
+import { decodeToF32Js, encodeFromF32Js, roundThroughJs } from '../dtype/convert'
 import * as wasm from './wasm-kernels'
+import type { StoredLoraTerm } from './wasm-kernels'
+
+export type { StoredLoraTerm }
 
 const fround = Math.fround
 
@@ -81,4 +84,33 @@ export function loraRowsJs(coefs: Float32Array, r: number, m: Float32Array, widt
     if (roundDelta !== 'F32') roundThroughJs(roundDelta, delta)
     addIntoJs(w.subarray(i * width, (i + 1) * width), delta)
   }
+}
+
+/**
+ * The fused merge of `rows` stored rows (F32, BF16 or F16, `width` elements each): `fill` writes
+ * the stored bytes into the buffer it is given, each term is applied as loraRows followed by
+ * roundThrough(dtype), and `drain` receives the updated bytes. Under wasm the rows never leave
+ * wasm memory (no f32 copy, no decode/encode passes); the JS path is the reference.
+ */
+export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+  if (wasm.enabled && (dtype === 'F32' || dtype === 'BF16' || dtype === 'F16') && terms.every((t) => t.roundDelta === 'F32' || t.roundDelta === 'BF16' || t.roundDelta === 'F16')) {
+    wasm.loraStored(dtype, rows, width, terms, fill, drain)
+    return
+  }
+  loraStoredJs(dtype, rows, width, terms, fill, drain)
+}
+
+/** Reference for loraStored: decode, loraRows and roundThrough per term, encode. */
+export function loraStoredJs(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+  const eb = dtype === 'F32' ? 4 : 2
+  const bytes = new Uint8Array(rows * width * eb)
+  fill(bytes)
+  const vals = new Float32Array(rows * width)
+  decodeToF32Js(dtype, bytes, vals)
+  for (const t of terms) {
+    loraRowsJs(t.coefs, t.r, t.m, width, t.s, vals, t.roundDelta)
+    roundThroughJs(dtype, vals)
+  }
+  encodeFromF32Js(dtype, vals, bytes)
+  drain(bytes)
 }

@@ -3,7 +3,7 @@ import type { LoraTerm, TensorPlan, TensorRef } from '../../shared/plan'
 import { decodeToF32, encodeFromF32, roundThrough } from '../dtype/convert'
 import { CancelledError, GraftError } from '../errors'
 import { FileIo } from './file-io'
-import { loraRows } from './kernels'
+import { loraRows, loraStored, type StoredLoraTerm } from './kernels'
 
 /** One unit of work: rows [rowStart, rowEnd) of one output tensor. */
 export interface ChunkTask {
@@ -84,25 +84,58 @@ function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
  * Linear: W[o,:] += s·Σ_k B[o,k]·A[k,:]. Conv1D (W is (in,out)): W[i,:] += s·Σ_k A[k,i]·Bᵀ[k,:].
  * Embedding: W[v,:] += s·Σ_k A[k,v]·Bᵀ[k,:]. Sequential k accumulation in f32, as PEFT's CPU path.
  */
-function applyLora(io: FileIo, term: LoraTerm, vals: Float32Array, r0: number, r1: number, width: number, outDtype: TensorPlan['dtype'], skipFinalRound: boolean): void {
+function loraOperands(io: FileIo, term: LoraTerm, r0: number, r1: number): { coefs: Float32Array; m: Float32Array } {
   const A = readFactor(io, term.a)
   const B = readFactor(io, term.b)
   const r = term.rank
-  const rows = r1 - r0
-  let M: Float32Array
-  let coefs: Float32Array
-  if (term.kind === 'linear') {
-    M = A // (r, in)
-    coefs = B.subarray(r0 * r, r1 * r) // row o of W uses B[o, :]
-  } else {
-    M = transpose(B, term.b.shape[0], r) // (r, out|dim)
-    const aCols = term.a.shape[1]
-    coefs = new Float32Array(rows * r) // row i of W uses A[:, i]
-    for (let row = r0; row < r1; row++) for (let k = 0; k < r; k++) coefs[(row - r0) * r + k] = A[k * aCols + row]
-  }
+  if (term.kind === 'linear') return { m: A, coefs: B.subarray(r0 * r, r1 * r) } // row o of W uses B[o, :]; m = A (r, in)
+  const m = transpose(B, term.b.shape[0], r) // (r, out|dim)
+  const aCols = term.a.shape[1]
+  const coefs = new Float32Array((r1 - r0) * r) // row i of W uses A[:, i]
+  for (let row = r0; row < r1; row++) for (let k = 0; k < r; k++) coefs[(row - r0) * r + k] = A[k * aCols + row]
+  return { m, coefs }
+}
+
+function applyLora(io: FileIo, term: LoraTerm, vals: Float32Array, r0: number, r1: number, width: number, outDtype: TensorPlan['dtype'], skipFinalRound: boolean): void {
+  const { coefs, m } = loraOperands(io, term, r0, r1)
   // W[row] = f32(W[row] + Δ[row]) with Δ accumulated in k order (rounded to the dtype first for Embedding).
-  loraRows(coefs, r, M, width, term.scaling, vals, term.rounding === 'double' ? outDtype : 'F32')
+  loraRows(coefs, term.rank, m, width, term.scaling, vals, term.rounding === 'double' ? outDtype : 'F32')
   if (!skipFinalRound) roundThrough(outDtype, vals)
+}
+
+/**
+ * The common merge chunk, fused: rows read from the source in the output dtype (F32/BF16/F16)
+ * whose only change is LoRA terms. The stored bytes go from the file into the kernel's memory,
+ * are updated in place term by term (each rounded to the dtype, as applyLora + roundThrough) and
+ * written out from there: no f32 working copy, no separate decode/round/encode passes.
+ */
+function isFusedLora(t: TensorPlan, r0: number, r1: number, rowElems: number): boolean {
+  const src = t.source
+  if (!src || src.dtype !== t.dtype || (t.dtype !== 'F32' && t.dtype !== 'BF16' && t.dtype !== 'F16')) return false
+  if (!t.lora?.length || t.newRows || t.setRows?.length || t.dora || t.biasTerms?.length) return false
+  const g = rowGeometry(src.shape)
+  return g.rowElems === rowElems && g.rows >= r1 && r0 < r1
+}
+
+function runFusedLora(task: ChunkTask, ctx: ChunkContext, rowElems: number, outOffset: number): void {
+  const t = task.tensor
+  const src = t.source!
+  const { rowStart: r0, rowEnd: r1 } = task
+  const eb = t.dtype === 'F32' ? 4 : 2
+  const terms: StoredLoraTerm[] = t.lora!.map((term) => {
+    const { coefs, m } = loraOperands(ctx.io, term, r0, r1)
+    return { coefs, m, r: term.rank, s: term.scaling, roundDelta: term.rounding === 'double' ? t.dtype : 'F32' }
+  })
+  checkCancel(ctx)
+  loraStored(
+    t.dtype,
+    r1 - r0,
+    rowElems,
+    terms,
+    (into) => ctx.io.read(src.file, src.offset + r0 * rowElems * eb, into.length, into),
+    (from) => ctx.io.write(task.outFile, outOffset, from),
+  )
+  ctx.onBytes?.((r1 - r0) * rowElems * eb)
 }
 
 /** Executes one chunk: builds the output rows in f32 (or copies bytes) and writes them in place. */
@@ -131,6 +164,7 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
   }
   if (!isFloatDtype(t.dtype) || (t.source && !isFloatDtype(t.source.dtype)))
     throw new GraftError('DTYPE_MISMATCH', `Tensor "${t.name}" is ${t.source?.dtype ?? t.dtype}; Graft computes only with F32, F16 and BF16 and can only copy other dtypes unchanged.`, { tensor: t.name })
+  if (isFusedLora(t, r0, r1, rowElems)) return runFusedLora(task, ctx, rowElems, outOffset)
   const n = (r1 - r0) * rowElems
   const vals = new Float32Array(scratchBytes('vals', n * 4), 0, n)
   // 1. Leading rows from the source, cast to the output dtype first (as loading into D does).

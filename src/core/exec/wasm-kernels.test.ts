@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { decodeToF32, decodeToF32Js, encodeFromF32, encodeFromF32Js, roundThrough, roundThroughJs } from '../dtype/convert'
-import { addInto, addIntoJs, loraRows, loraRowsJs, rowDelta, rowDeltaJs } from './kernels'
+import { addInto, addIntoJs, loraRows, loraRowsJs, loraStored, loraStoredJs, rowDelta, rowDeltaJs } from './kernels'
 import * as wasm from './wasm-kernels'
 
 const dv = new DataView(new ArrayBuffer(4))
@@ -358,6 +358,54 @@ describe('wasm kernels', () => {
         loraRowsJs(coefs, r, m, width, 3, b, round)
         expectSameBits(a, b, `loraRowsJs ${round}`)
       }
+    })
+
+    it('loraStored (fused, in place on stored rows) equals decode → (loraRows → roundThrough) per term → encode', () => {
+      const cases: [number, number, number][] = [
+        [4096, 16, 8], // width, r, rows
+        [33, 3, 50], // scalar tail only
+        [1, 1, 7],
+        [7, 2, 20_000], // many wrapper blocks of rows
+        [4099, 64, 6], // m > 512 KiB: packed tiles plus a scalar tail
+        [2048, 128, 12], // packed, width a multiple of 32
+      ]
+      for (const dtype of ['BF16', 'F16', 'F32'] as const) {
+        const eb = dtype === 'F32' ? 4 : 2
+        for (const [width, r, rows] of cases) {
+          const n = width * rows
+          // Stored rows: weight-like values with every kind of special pattern sprinkled in.
+          const vals = weightLike(n)
+          for (let i = 0; i < n; i += 97) vals[i] = [NaN, Infinity, -Infinity, 1e-40, -0, 65504, 3e38][i % 7]
+          const stored = new Uint8Array(n * eb)
+          encodeFromF32Js(dtype, vals, stored)
+          if (dtype !== 'F32') for (let i = 0; i < n; i += 89) new DataView(stored.buffer).setUint16(2 * i, next() & 0xffff, true)
+          const terms = (['F32', 'BF16', 'F16'] as const).map((roundDelta, k) => ({ coefs: weightLike(rows * (r + k)), m: weightLike((r + k) * width), r: r + k, s: 0.5 + k, roundDelta }))
+          for (const use of [terms.slice(0, 1), terms]) {
+            let want = new Uint8Array(0)
+            let got = new Uint8Array(0)
+            loraStoredJs(dtype, rows, width, use, (into) => into.set(stored), (from) => (want = from.slice()))
+            wasm.loraStored(dtype, rows, width, use, (into) => into.set(stored), (from) => (got = from.slice()))
+            const what = `loraStored ${dtype} width=${width} r=${r} rows=${rows} terms=${use.length}`
+            if (dtype === 'F32') expectSameOrBothNaN(new Float32Array(want.buffer), new Float32Array(got.buffer), what)
+            else expectSameBits(want, got, what)
+          }
+        }
+      }
+    })
+
+    it('loraStored through the dispatcher hands fill a buffer of the stored size and drains the result', () => {
+      const rows = 3
+      const width = 40
+      const stored = new Uint8Array(rows * width * 2)
+      encodeFromF32Js('BF16', weightLike(rows * width), stored)
+      const term = { coefs: weightLike(rows * 2), m: weightLike(2 * width), r: 2, s: 2, roundDelta: 'F32' as const }
+      let filled = -1
+      let out = new Uint8Array(0)
+      loraStored('BF16', rows, width, [term], (into) => ((filled = into.length), into.set(stored)), (from) => (out = from.slice()))
+      expect(filled).toBe(stored.length)
+      let want = new Uint8Array(0)
+      loraStoredJs('BF16', rows, width, [term], (into) => into.set(stored), (from) => (want = from.slice()))
+      expectSameBits(want, out, 'dispatch')
     })
 
     it('survives memory growth: results stay right after a call that grows the memory', () => {

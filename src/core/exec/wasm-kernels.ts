@@ -33,9 +33,10 @@ interface KernelExports {
   loraRow(coef: number, m: number, width: number, r: number, s: number, w: number): void
   packTiles(m: number, width: number, r: number, packed: number): void
   loraRows(coefs: number, m: number, packed: number, width: number, r: number, s: number, w: number, rows: number, round: number): void
+  loraRowsStored(coefs: number, m: number, packed: number, width: number, r: number, s: number, w: number, rows: number, round: number, dtype: number): void
 }
 
-const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'packTiles', 'loraRows'] as const
+const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'packTiles', 'loraRows', 'loraRowsStored'] as const
 
 function env(name: string): string | undefined {
   return typeof process !== 'undefined' ? process.env?.[name] : undefined
@@ -322,4 +323,61 @@ export function loraRows(coefs: Float32Array, r: number, m: Float32Array, width:
     k.loraRows(pc, p, pp, width, r, s, pw, c, round)
     wi.set(f32.subarray(pw >> 2, (pw >> 2) + c * width))
   }
+}
+
+/** One LoRA term for loraStored: row i of the rows uses coefs[i·r .. i·r + r); m is r × width. */
+export interface StoredLoraTerm {
+  coefs: Float32Array
+  m: Float32Array
+  r: number
+  s: number
+  /** 'F32': add the f32 delta (one rounding); 'BF16' / 'F16': round the delta through it first. */
+  roundDelta: Dtype
+}
+
+const STORED_DTYPES: Partial<Record<Dtype, number>> = { F32: 0, BF16: 1, F16: 2 }
+
+/**
+ * The fused merge of `rows` rows (`width` elements each) stored as `dtype` (F32, BF16 or F16):
+ * `fill` puts the stored bytes straight into wasm memory (e.g. a positional file read), every term
+ * is applied in place as loraRows followed by roundThrough(dtype), and `drain` gets the updated
+ * bytes (e.g. to write them out). The views passed to fill and drain are valid only during the call.
+ * Same bits as decodeToF32 → (loraRows → roundThrough) per term → encodeFromF32, with no f32 copy.
+ */
+export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+  const dt = STORED_DTYPES[dtype]
+  if (dt === undefined) throw unsupported('loraStored', dtype)
+  const eb = dtype === 'F32' ? 4 : 2
+  const n = rows * width
+  const rounds = terms.map((t) => (t.roundDelta === 'F32' ? 0 : t.roundDelta === 'BF16' ? 1 : t.roundDelta === 'F16' ? 2 : -1))
+  terms.forEach((t, i) => {
+    if (rounds[i] < 0) throw unsupported('loraStored', t.roundDelta)
+    if (t.coefs.length < rows * t.r || t.m.length < t.r * width) throw new RangeError('loraStored: shape mismatch')
+  })
+  const k = need()
+  const wBytes = alignUp(n * eb)
+  let scratchNeed = 0
+  for (const t of terms) {
+    const mBytes = alignUp(t.r * width * 4)
+    scratchNeed = Math.max(scratchNeed, 2 * mBytes + alignUp(rows * t.r * 4))
+  }
+  // Reserve everything before handing out views: a later memory.grow would detach them.
+  const pw = reserve(wBytes + scratchNeed)
+  fill(u8.subarray(pw, pw + n * eb))
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK / Math.max(1, width)))
+  terms.forEach((t, ti) => {
+    const mBytes = alignUp(t.r * width * 4)
+    const pack = mBytes > PACK_MIN_BYTES && width >= 32 && rows > 1
+    const p = pw + wBytes
+    const pp = pack ? p + mBytes : 0
+    const pc = p + 2 * mBytes
+    f32.set(t.m.subarray(0, t.r * width), p >> 2)
+    if (pack) k.packTiles(p, width, t.r, pp)
+    f32.set(t.coefs.subarray(0, rows * t.r), pc >> 2)
+    for (let i = 0; i < rows; i += rowsPerBlock) {
+      const c = Math.min(rowsPerBlock, rows - i)
+      k.loraRowsStored(pc + i * t.r * 4, p, pp, width, t.r, t.s, pw + i * width * eb, c, rounds[ti], dt)
+    }
+  })
+  drain(u8.subarray(pw, pw + n * eb))
 }
