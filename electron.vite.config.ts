@@ -7,6 +7,12 @@ import { defineConfig } from 'electron-vite'
  * (one CommonJS file, so it runs in a sandboxed renderer) and the React renderer. Runtime
  * dependencies (piscina, ws, zod, tokenizers, tsx) stay external: they are in `dependencies`, and
  * piscina in particular must not be bundled (it spawns its own worker file).
+ *
+ * Only the renderer is minified (electron-vite leaves every bundle unminified by default): it is
+ * the one loaded into a page on every start, and a browser in web mode fetches it. Main and preload
+ * run in Node/Electron from local files, where readable stack traces are worth more than bytes.
+ * No bundle ships source maps (the default), and minification adds no eval, so the renderer's
+ * strict CSP (`script-src 'self'`) holds.
  */
 export default defineConfig({
   main: {
@@ -31,6 +37,8 @@ export default defineConfig({
     root: resolve(import.meta.dirname, 'src/renderer'),
     plugins: [react()],
     build: {
+      minify: true,
+      sourcemap: false,
       rolldownOptions: {
         input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') },
       },

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog } from 'electron'
+import { app, BrowserWindow, dialog, shell } from 'electron'
 // safeStorage is read off the module object: an electron without it (the e2e stub) means no encryption.
 import electron from 'electron'
 import workerPath from '../worker/graft-worker?modulePath'
@@ -22,6 +22,7 @@ import { broadcastEvent, registerIpc } from './electron/register-ipc'
 import { BASE_CHOICES_FILE, createHubService } from './hub/hub-service'
 import { selectTokenStore } from './hub/select-token-store'
 import { createCompareService } from './compare/compare-service'
+import { GraftError } from '../core/errors'
 
 const here = import.meta.dirname
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -67,6 +68,12 @@ async function start(): Promise<void> {
       const opts = { title: 'Add a folder to the Library', properties: ['openDirectory' as const] }
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
       return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0]
+    },
+    // The handler has checked that the path is an existing plain folder. openPath answers an
+    // error message, or '' when the file manager opened it.
+    async openFolder(path) {
+      const failure = await shell.openPath(path)
+      if (failure) throw new GraftError('UNAVAILABLE', `Could not open ${path}: ${failure}`, { file: path, hint: 'Open the folder in your file manager yourself.' })
     },
   })
   registerIpc({ handlers, rendererUrl })

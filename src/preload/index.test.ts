@@ -3,7 +3,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 const exposed: Record<string, unknown> = {}
 const invoke = vi.fn(async (channel: string, params: unknown) => ({ ok: true, result: { channel, params } }))
 const listeners = new Map<string, (...a: unknown[]) => void>()
+const getPathForFile = vi.fn((file: unknown) => {
+  if (!(file instanceof Blob)) throw new TypeError('not a File')
+  return (file as Blob & { name?: string }).name === 'base' ? '/models/base' : ''
+})
 vi.mock('electron', () => ({
+  webUtils: { getPathForFile: (file: unknown) => getPathForFile(file) },
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
   ipcRenderer: {
     invoke: (channel: string, params: unknown) => invoke(channel, params),
@@ -12,7 +17,7 @@ vi.mock('electron', () => ({
   },
 }))
 
-type Api = import('../shared/api').WorkbenchApi
+type Api = import('../shared/api').DesktopBridge
 
 describe('preload bridge', () => {
   beforeEach(async () => {
@@ -22,7 +27,7 @@ describe('preload bridge', () => {
 
   it('exposes window.graft that reaches only allow-listed methods, one channel each', async () => {
     const api = exposed.graft as Api
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'onEvent'])
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'onEvent', 'pathForFile'])
     expect(await api.invoke('app.info', {})).toEqual({ ok: true, result: { channel: 'graft:app.info', params: {} } })
     const refused = await api.invoke('fs.readFile' as never, {} as never)
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
@@ -38,5 +43,12 @@ describe('preload bridge', () => {
     expect(got).toEqual([{ type: 'job', job: { id: '1' } }])
     off()
     expect(listeners.has('graft:event')).toBe(false)
+  })
+
+  it('gives the path of a dropped File through webUtils, and null for anything without one', () => {
+    const api = exposed.graft as Api
+    expect(api.pathForFile!(new File(['x'], 'base'))).toBe('/models/base')
+    expect(api.pathForFile!(new File(['x'], 'made-in-page'))).toBeNull()
+    expect(api.pathForFile!({ name: 'base' } as never)).toBeNull()
   })
 })

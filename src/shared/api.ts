@@ -361,11 +361,25 @@ export interface TokenizedText {
 export interface TokensPreview {
   before: TokenizedText
   after: TokenizedText
-  added: { content: string; id: number; special: boolean }[]
-  skipped: { content: string; reason: string }[]
+  /** Every new id: the added tokens, or (mode 'vocab') every new piece with why it exists. */
+  added: { content: string; id: number; special: boolean; role?: 'requested' | 'intermediate' | 'character' }[]
+  skipped: { content: string; reason: string; detail?: string }[]
   warnings: string[]
   oldSize: number
   newSize: number
+  /** Mode 'vocab' only: the merges appended (in rank order) and each requested token's fate. */
+  vocab?: {
+    merges: [string, string][]
+    tokens: { content: string; piece: string; id: number; before: string[]; reachable: boolean; probe: string; probeTokens: string[] }[]
+  }
+}
+
+/** tokens.preview params; mode as in TokensAddParams ('added' by default). */
+export interface TokensPreviewParams {
+  path: string
+  tokens: NewToken[]
+  text: string
+  mode?: 'added' | 'vocab'
 }
 
 export interface JobInfo {
@@ -388,11 +402,17 @@ export interface AppInfo {
   demoDir: string
   platform: string
   offline: boolean
+  /** Whether app.openFolder can show a folder in the system file manager here. */
+  canOpenFolders: boolean
+  /** Why it cannot, when it cannot (e.g. no xdg-open, or no display); shown as the button's tooltip. */
+  openFoldersNote?: string
 }
 
 /** Method name -> params and result. */
 export interface ApiMethods {
   'app.info': { params: Record<string, never>; result: AppInfo }
+  /** Shows an existing folder in the system file manager (never opens or runs a file). */
+  'app.openFolder': { params: { path: string }; result: { path: string } }
   'library.list': { params: { folders?: string[]; includeHfCache?: boolean }; result: LibraryEntry[] }
   'library.addFolder': { params: { path: string }; result: { folders: string[] } }
   'library.removeFolder': { params: { path: string }; result: { folders: string[] } }
@@ -406,7 +426,7 @@ export interface ApiMethods {
   'vocab.table': { params: { path: string }; result: VocabTruthTable }
   'jobs.plan': { params: { request: PlannedJobRequest }; result: Plan }
   'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
-  'tokens.preview': { params: { path: string; tokens: NewToken[]; text: string }; result: TokensPreview }
+  'tokens.preview': { params: TokensPreviewParams; result: TokensPreview }
   'hub.status': { params: Record<string, never>; result: HubStatus }
   'hub.search': { params: HubSearchParams; result: HubSearchResult }
   'hub.info': { params: { repo: string; revision?: string }; result: HubModelDetails }
@@ -426,6 +446,7 @@ export type ApiMethod = keyof ApiMethods
 /** The allow-list: only these methods cross the bridge. */
 export const API_METHODS: readonly ApiMethod[] = [
   'app.info',
+  'app.openFolder',
   'library.list',
   'library.addFolder',
   'library.removeFolder',
@@ -462,4 +483,15 @@ export type ApiEvent = { type: 'job'; job: JobInfo }
 export interface WorkbenchApi {
   invoke<M extends ApiMethod>(method: M, params: ApiMethods[M]['params']): Promise<ApiReply<M>>
   onEvent(listener: (e: ApiEvent) => void): () => void
+}
+
+/**
+ * What the Electron preload exposes as `window.graft`: the WorkbenchApi plus `pathForFile`, the
+ * local path of a File dropped from the file manager (Electron's webUtils.getPathForFile; the
+ * renderer cannot read File.path any more). Optional: web mode has no such function, since
+ * browsers never reveal where a dropped file lives.
+ */
+export interface DesktopBridge extends WorkbenchApi {
+  /** The file's path on disk, or null for one that has none (e.g. made in the page). */
+  pathForFile?(file: File): string | null
 }

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   TOKENIZER: 'A tokenizer file is malformed or inconsistent.',
   HUB: 'The Hugging Face Hub request failed.',
   OFFLINE: 'Graft is offline and will not use the network.',
+  UNAVAILABLE: 'This feature is not available on this machine.',
   INTERNAL: 'An unexpected internal error.',
 } as const
 

@@ -12,6 +12,11 @@ export interface VocabTruthTable {
   dir: string
   tokenizerSize: number | null
   modelVocabSize: number | null
+  /**
+   * tokenizer.json's model: its type (BPE, Unigram, WordPiece, WordLevel) and kind. Only BPE
+   * ('byte-level-bpe', 'sentencepiece-bpe') can get new vocabulary pieces and merges.
+   */
+  tokenizerModel: { type: string; kind: 'byte-level-bpe' | 'sentencepiece-bpe' | 'other' } | null
   addedTokens: { id: number; content: string; special: boolean }[]
   configVocabSize: number | null
   configVocabField: string

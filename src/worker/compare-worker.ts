@@ -7,7 +7,7 @@ import { vocabDiff, vocabDiffCsv } from '../core/compare/vocab-diff'
 import { encodeWorkerError, toErrorInfo } from '../core/errors'
 import { previewTokens } from '../core/vocab/preview-tokens'
 import { vocabTruthTable } from '../core/vocab/vocab-truth-table'
-import type { NewToken, TokensPreview } from '../shared/api'
+import type { TokensPreview, TokensPreviewParams } from '../shared/api'
 import type { VocabTruthTable } from '../shared/vocab'
 import type {
   CompareChatEntry,
@@ -36,7 +36,7 @@ export type CompareTask =
   | ({ op: 'vocabCsv' } & CompareVocabCsvParams)
   | ({ op: 'chat' } & CompareChatParams)
   /** Tokenizer work of the vocabulary screens, kept off the main process for the same reason. */
-  | { op: 'tokensPreview'; path: string; tokens: NewToken[]; text: string }
+  | ({ op: 'tokensPreview' } & TokensPreviewParams)
   | { op: 'vocabTable'; path: string }
 
 export interface CompareTaskResults {
@@ -123,7 +123,7 @@ async function perform(task: CompareTask): Promise<unknown> {
       return chat(p)
     }
     case 'tokensPreview':
-      return previewTokens({ dir: task.path, tokens: task.tokens, text: task.text })
+      return previewTokens({ dir: task.path, tokens: task.tokens, text: task.text, mode: task.mode })
     case 'vocabTable':
       return vocabTruthTable({ dir: task.path })
     default:

@@ -9,8 +9,8 @@ import { ROOT } from './web-mode'
 /**
  * Where Electron's binary is missing, this still runs the built main process (out/main/index.js)
  * under Node with a stub `electron` module: it checks the window's security preferences, the IPC
- * allow-list and sender checks, navigation blocking, and that the bundled piscina worker chunk runs
- * a real hash job. It does not replace the _electron.launch test in electron.spec.ts.
+ * allow-list and sender checks, navigation blocking, app.openFolder through shell.openPath (folders
+ * only), and that the bundled piscina worker chunk runs a real hash job. It does not replace the _electron.launch test in electron.spec.ts.
  */
 test('built Electron main wires windows, IPC and the bundled worker (electron stubbed)', async () => {
   const tmp = await mkdtemp(join(tmpdir(), 'graft-main-stub-'))
@@ -29,7 +29,13 @@ test('built Electron main wires windows, IPC and the bundled worker (electron st
     expect(report.loaded).toBe(join(ROOT, 'out', 'renderer', 'index.html'))
     expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload: join(ROOT, 'out', 'preload', 'index.cjs') })
     expect(report.preloadExists).toBe(true)
-    expect(report.appInfo).toMatchObject({ ok: true, result: { mode: 'electron', demoDir: join(ROOT, 'resources', 'demo') } })
+    expect(report.appInfo).toMatchObject({ ok: true, result: { mode: 'electron', demoDir: join(ROOT, 'resources', 'demo'), canOpenFolders: true } })
+    expect(report.channels).toContain('graft:app.openFolder')
+    expect(report.openFolder).toEqual({ ok: true, result: { path: join(ROOT, 'resources', 'demo', 'base') } })
+    expect(report.openFile).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('is a file') } })
+    expect(report.openFailed).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('Failed to open path') } })
+    // shell.openPath saw the folder twice (the second time it failed), never the file.
+    expect(report.opened).toEqual([join(ROOT, 'resources', 'demo', 'base'), join(ROOT, 'resources', 'demo', 'base')])
     expect(report.library.result.map((e: { name: string; vocabSize: number; embedRows: number }) => [e.name, e.vocabSize, e.embedRows])).toEqual([
       ['demo/adapter', 32003, 32003],
       ['demo/base', 32000, 32000],

@@ -37,17 +37,17 @@ async function makeHfCache(dir: string): Promise<void> {
 
 /**
  * Starts web mode the way `npm start` does without Electron (node --import tsx
- * src/main/web/run-web.ts), on a free port, with temporary GRAFT_CONFIG_DIR and HF_HUB_CACHE,
- * and waits for the URL it prints.
+ * src/main/web/run-web.ts), on a free port, with temporary GRAFT_CONFIG_DIR and HF_HUB_CACHE
+ * (and `env` on top, e.g. GRAFT_FOLDER_OPENER), and waits for the URL it prints.
  */
-export async function startWebMode(): Promise<WebMode> {
+export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebMode> {
   const base = await mkdtemp(join(tmpdir(), 'graft-e2e-'))
   const configDir = join(base, 'config')
   const hfCache = join(base, 'hub')
   const scratch = join(base, 'scratch')
   await mkdir(scratch, { recursive: true })
   await makeHfCache(hfCache)
-  const { url, output, stop } = await spawnWebMode({ ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache }, base)
+  const { url, output, stop } = await spawnWebMode({ ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache, ...env }, base)
   return { url, origin: new URL(url).origin, configDir, hfCache, scratch, output, stop }
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { JobManager } from '../../src/main/jobs/job-manager'
 import { inProcessRunner } from '../../src/core/exec/in-process-runner'
 import { tempDir } from '../helpers/tiny-model'
+import { paramSchemas } from '../../src/main/api/schemas'
 
 describe('tokens-add job with mode "vocab" (the API path of graft tokens extend)', () => {
   it('plans real vocabulary pieces and a matching resize', async () => {
@@ -13,5 +14,14 @@ describe('tokens-add job with mode "vocab" (the API path of graft tokens extend)
     expect(embed.shape[0]).toBeGreaterThan(32000)
     expect(plan.title).toContain('vocabulary piece')
     expect(plan.files.some((f) => f.path === 'tokenizer.json' && f.kind === 'write')).toBe(true)
+    // The preflight says what the extension adds: the token, its pieces and the merges.
+    expect(plan.decisions.map((d) => d.code)).toEqual(expect.arrayContaining(['VOCAB_TOKENS', 'VOCAB_PIECES', 'VOCAB_MERGES']))
+    expect(plan.decisions.find((d) => d.code === 'VOCAB_TOKENS')!.message).toContain('" καλημέρα" → ▁καλημέρα (id ')
+  })
+
+  it('tokens.preview takes mode "added" or "vocab"', () => {
+    const schema = paramSchemas['tokens.preview']
+    expect(schema.safeParse({ path: '/m', tokens: [{ content: 'x', special: false }], text: '', mode: 'vocab' }).success).toBe(true)
+    expect(schema.safeParse({ path: '/m', tokens: [{ content: 'x', special: false }], text: '', mode: 'bpe' }).success).toBe(false)
   })
 })

@@ -97,7 +97,7 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
   if (model.kind === 'other') {
     throw new GraftError('TOKENIZER', `${file} is a ${model.type} tokenizer that is neither byte-level BPE nor SentencePiece-style BPE; Graft can only add real vocabulary to those.`, {
       file,
-      hint: 'Add the tokens as added tokens instead (they are matched before the model runs).',
+      hint: 'Add the tokens as added tokens instead (they are matched in the text before the tokenizer model runs).',
     })
   }
   const tj = files.tokenizerJson.data
@@ -253,7 +253,7 @@ export async function extendVocab(opts: ExtendVocabOptions): Promise<ExtendVocab
     const list = dead.map((t) => `${JSON.stringify(t.content)} (${JSON.stringify(t.probe)} → [${t.probeTokens.map((x) => JSON.stringify(x)).join(', ')}])`).join('; ')
     throw new GraftError('TOKENIZER', `Normal tokenization would still not produce ${dead.length === 1 ? 'this token' : 'these tokens'} as one id, so ${dead.length === 1 ? 'its row' : 'their rows'} would never be used: ${list}.`, {
       file,
-      hint: 'Remove them, add them as added tokens instead, or pass force to keep them anyway.',
+      hint: 'Remove them, add them as added tokens instead, or keep them anyway with force (--force on the command line; “Allow unreachable pieces” in the app), knowing their rows stay unused.',
     })
   }
   if (dead.length) warnings.push(`Kept ${dead.length} token(s) that normal tokenization does not produce (force): ${dead.map((t) => JSON.stringify(t.content)).join(', ')}.`)

@@ -8,6 +8,7 @@ import { extendVocab, type ExtendVocabResult } from '../tokenizer/extend-vocab'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 import { verifyTokenizer, type VerifyTokenizerReport } from '../tokenizer/verify-tokenizer'
 import { planResize, targetRows, type InitStrategy } from './plan-resize'
+import { describeExtension } from './describe-extension'
 import { planMerge } from '../lora/plan-merge'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -58,7 +59,7 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
   const tokDir = adapterTok ?? req.base
   const files = await readTokenizerFiles({ dir: tokDir })
   let dropModel = false
-  let edit: { files: { path: string; content: string; encoding?: 'base64' }[]; newSize: number; warnings: string[]; skipped: { content: string; reason: string; id?: number }[] }
+  let edit: { files: { path: string; content: string; encoding?: 'base64' }[]; newSize: number; warnings: string[]; skipped: { content: string; reason: string; id?: number; detail?: string }[] }
   let added: { content: string; id: number; special: boolean }[]
   let verify: VerifyTokenizerReport
   let full: AddTokensResult | ExtendVocabResult
@@ -93,7 +94,10 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: res.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: res.newSize })
   }
   if (added.length === 0)
-    throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.reason})`).join(', ')}.`, { file: req.base, hint: 'Every token is already in the vocabulary or the added tokens.' })
+    throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.detail ?? s.reason})`).join(', ')}.`, {
+      file: req.base,
+      hint: req.mode === 'vocab' ? 'Each token is already a vocabulary piece the tokenizer produces, an added token, or cannot be one piece (the reason says which).' : 'Every token is already in the vocabulary or the added tokens.',
+    })
   if (!verify.ok) throw new GraftError('TOKENIZER', `The edited tokenizer failed verification: ${verify.problems.join('; ')}`, { file: req.base })
   // With adapters, the rows to grow from are the merged ones (an adapter may already have grown them).
   const merged = req.adapters?.length ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out }) : null
@@ -127,8 +131,9 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     reason,
   })
   plan.title = `Add ${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
-  for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.` })
+  for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.${s.detail ? ` ${s.detail}` : ''}` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
+  if (req.mode === 'vocab') plan.decisions.push(...describeExtension(full as ExtendVocabResult))
   if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
   if (dropModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
   return { plan, added, verify, tokenizer: full }

@@ -1,29 +1,75 @@
 import { Tokenizer } from 'tokenizers'
 import type { TokenizedText, TokensPreview } from '../../shared/api'
 import { addTokens, type NewAddedToken } from '../tokenizer/add-tokens'
+import { extendVocab } from '../tokenizer/extend-vocab'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 
 export type { TokenizedText, TokensPreview } from '../../shared/api'
 
+export interface PreviewTokensOptions {
+  dir: string
+  tokens: NewAddedToken[]
+  text: string
+  /** 'added' (default): added tokens. 'vocab': real BPE pieces and merges (extendVocab). */
+  mode?: 'added' | 'vocab'
+}
+
 /**
  * The live preview of "add tokens": the sample text tokenized by the folder's tokenizer before and
  * after the edit, with the real tokenizers library. Nothing is written.
+ *
+ * In mode 'vocab' the edit is the vocabulary extension (pieces and merges; the flags of `tokens`
+ * do not apply). Tokens ordinary tokenization would still not produce are reported in
+ * `vocab.tokens` (reachable: false) rather than refused, so the preview can say which they are;
+ * the plan refuses them unless forced. A tokenizer that is not BPE is refused, as the plan does.
  */
-export async function previewTokens(opts: { dir: string; tokens: NewAddedToken[]; text: string }): Promise<TokensPreview> {
+export async function previewTokens(opts: PreviewTokensOptions): Promise<TokensPreview> {
   const files = await readTokenizerFiles({ dir: opts.dir })
-  const edit = addTokens({ files, tokens: opts.tokens })
-  const afterJson = edit.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
-  const encode = async (json: string): Promise<TokenizedText> => {
-    const enc = await Tokenizer.fromString(json).encode(opts.text, null, { addSpecialTokens: false })
+  const original = Tokenizer.fromString(files.tokenizerJson.text)
+  const encode = async (tok: Tokenizer): Promise<TokenizedText> => {
+    const enc = await tok.encode(opts.text, null, { addSpecialTokens: false })
     return { ids: enc.getIds(), tokens: enc.getTokens() }
   }
+  const before = await encode(original)
+  if (opts.mode === 'vocab') {
+    const ext = await extendVocab({ files, tokens: opts.tokens.map((t) => t.content), force: true, tokenizer: original })
+    const afterJson = ext.files.find((f) => f.path === 'tokenizer.json')?.content
+    return {
+      before,
+      after: afterJson ? await encode(Tokenizer.fromString(afterJson)) : before,
+      added: ext.newEntries.map((e) => ({ content: e.piece, id: e.id, special: false, role: e.role })),
+      skipped: ext.skipped.map((s) => ({ content: s.content, reason: s.reason, ...(s.detail ? { detail: s.detail } : {}) })),
+      warnings: previewWarnings(ext.warnings),
+      oldSize: ext.oldSize,
+      newSize: ext.newSize,
+      vocab: {
+        merges: ext.merges,
+        tokens: ext.tokens.map((t) => ({ content: t.content, piece: t.piece, id: t.id, before: t.before, reachable: t.reachable, probe: t.probe, probeTokens: t.probeTokens })),
+      },
+    }
+  }
+  const edit = addTokens({ files, tokens: opts.tokens })
+  const afterJson = edit.files.find((f) => f.path === 'tokenizer.json')?.content
   return {
-    before: await encode(files.tokenizerJson.text),
-    after: await encode(afterJson),
+    before,
+    after: afterJson ? await encode(Tokenizer.fromString(afterJson)) : before,
     added: edit.added.map((a) => ({ content: a.content, id: a.id, special: a.special })),
     skipped: edit.skipped.map((s) => ({ content: s.content, reason: s.reason })),
     warnings: edit.warnings,
     oldSize: edit.oldSize,
     newSize: edit.newSize,
   }
+}
+
+/**
+ * extendVocab's warnings as the preview shows them: the "kept (force)" note goes (unreachable
+ * tokens are listed on their own), and the tokenizer.model note says what the plan does with it
+ * (planAddTokens appends the same pieces, or leaves the file out when it cannot).
+ */
+export function previewWarnings(warnings: string[]): string[] {
+  const spm = (w: string) => w.startsWith('tokenizer.model was NOT updated')
+  const out = warnings.filter((w) => !/^Kept \d+ token\(s\) that normal tokenization does not produce/.test(w) && !spm(w))
+  if (warnings.some(spm))
+    out.push('tokenizer.model (the slow SentencePiece tokenizer) gets the same pieces at the same ids, or is left out of the output when it cannot; the plan says which.')
+  return out
 }

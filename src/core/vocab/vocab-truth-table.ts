@@ -74,6 +74,7 @@ export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; sca
     dir: info.dir,
     tokenizerSize,
     modelVocabSize: summary?.modelVocabSize ?? null,
+    tokenizerModel: tok ? { type: tok.model.type, kind: tok.model.kind } : null,
     addedTokens: summary?.added ?? [],
     configVocabSize: info.vocabSize,
     configVocabField: field,

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
 import { GRAFT_VERSION } from '../../shared/version'
 import { GraftError } from '../../core/errors'
@@ -25,6 +25,13 @@ export interface ApiContext {
   jobs: Pick<JobManager, 'start' | 'cancel' | 'list' | 'plan'>
   /** A native folder dialog; web mode has none and returns null (the UI shows a path input). */
   pickFolder(): Promise<string | null>
+  /**
+   * Shows a folder in the system file manager (Electron: shell.openPath; web mode:
+   * web/folder-opener.ts). Called only with an existing folder. Absent where there is none.
+   */
+  openFolder?: (path: string) => Promise<void>
+  /** Why there is no openFolder (app.info passes it on for the button's tooltip). */
+  openFolderNote?: string
   env?: NodeJS.ProcessEnv
   /** The Hub (token, offline switch, config), shared with the job manager; defaults to a session-only one. */
   hub?: HubService
@@ -60,7 +67,23 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
   }
   return {
     async 'app.info'() {
-      return { version: GRAFT_VERSION, mode: ctx.mode, demoDir, platform: process.platform, offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1' }
+      const canOpenFolders = Boolean(ctx.openFolder)
+      return {
+        version: GRAFT_VERSION,
+        mode: ctx.mode,
+        demoDir,
+        platform: process.platform,
+        offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1',
+        canOpenFolders,
+        ...(!canOpenFolders ? { openFoldersNote: ctx.openFolderNote ?? 'Graft cannot open a file manager here.' } : {}),
+      }
+    },
+    async 'app.openFolder'({ path }) {
+      const dir = await existingFolder(path)
+      if (!ctx.openFolder)
+        throw new GraftError('UNAVAILABLE', `Graft cannot open ${dir} in a file manager here. ${ctx.openFolderNote ?? ''}`.trim(), { file: dir, hint: 'Open the folder in your file manager yourself (the path can be copied from the page).' })
+      await ctx.openFolder(dir)
+      return { path: dir }
     },
     async 'library.list'(p) {
       const s = ctx.settings.get()
@@ -126,12 +149,30 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
     async 'adapter.deltaNorms'({ path }) {
       return adapterDeltaNorms({ dir: path })
     },
-    async 'tokens.preview'({ path, tokens, text }) {
-      return (compare ??= createCompareService()).tokensPreview({ path, tokens, text })
+    async 'tokens.preview'(p) {
+      return (compare ??= createCompareService()).tokensPreview(p)
     },
     ...createHubHandlers(hub),
     ...createCompareHandlers(() => (compare ??= createCompareService())),
   }
+}
+
+/**
+ * The absolute path of an existing plain folder, for app.openFolder: never a file (a file manager
+ * would open or run it) and never a macOS bundle (a folder holding Contents/Info.plist, which the
+ * Finder launches as an application). Throws NOT_FOUND or BAD_REQUEST with a message naming it.
+ */
+async function existingFolder(path: string): Promise<string> {
+  const dir = resolve(path)
+  const st = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null
+    throw e
+  })
+  if (!st) throw new GraftError('NOT_FOUND', `${dir} does not exist.`, { file: dir, hint: 'It may have been moved or deleted; check the path.' })
+  if (!st.isDirectory()) throw new GraftError('BAD_REQUEST', `${dir} is a file, not a folder: Graft opens only folders.`, { file: dir, hint: 'Open the folder that holds it instead.' })
+  if (await stat(join(dir, 'Contents', 'Info.plist')).then((s) => s.isFile(), () => false))
+    throw new GraftError('BAD_REQUEST', `${dir} is an application bundle: Graft opens only plain folders.`, { file: dir, hint: 'Open the folder that holds it instead.' })
+  return dir
 }
 
 function isInside(parent: string, child: string): boolean {

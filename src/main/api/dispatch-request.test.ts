@@ -16,6 +16,7 @@ describe('API handlers and dispatch', () => {
   let handlers: ApiHandlers
   let started: JobRequest[]
   let planned: PlannedJobRequest[]
+  let opened: string[]
   let ctx: ApiContext
 
   beforeEach(async () => {
@@ -24,6 +25,7 @@ describe('API handlers and dispatch', () => {
     await makeTinyAdapter(join(root, 'demo', 'adapter'), { vocab: 16, added: 3 })
     started = []
     planned = []
+    opened = []
     ctx = {
       mode: 'web',
       demoDir: join(root, 'demo'),
@@ -41,6 +43,9 @@ describe('API handlers and dispatch', () => {
         },
       },
       pickFolder: async () => null,
+      openFolder: async (path) => {
+        opened.push(path)
+      },
       env: { HF_HUB_CACHE: join(root, 'hub') },
     }
     handlers = createHandlers(ctx)
@@ -83,7 +88,7 @@ describe('API handlers and dispatch', () => {
 
   it('answers app.info with the absolute demo folder and mode', async () => {
     const r = await dispatchRequest(handlers, 'app.info', {})
-    expect(r).toMatchObject({ ok: true, result: { mode: 'web', demoDir: join(root, 'demo'), version: expect.any(String) } })
+    expect(r).toMatchObject({ ok: true, result: { mode: 'web', demoDir: join(root, 'demo'), version: expect.any(String), canOpenFolders: true } })
     // Params may be left out entirely for methods that take none.
     expect((await dispatchRequest(handlers, 'jobs.list', undefined)).ok).toBe(true)
   })
@@ -232,5 +237,48 @@ describe('API handlers and dispatch', () => {
     expect(JSON.stringify(r)).not.toMatch(/at .*\.ts/)
     expect(err).toHaveBeenCalledOnce()
     err.mockRestore()
+  })
+
+  it('refuses app.openFolder params that are not one absolute path, with BAD_REQUEST', async () => {
+    for (const params of [{}, { path: 'relative/dir' }, { path: 5 }, { path: '' }, { path: '/a\0b' }, { path: '/tmp', extra: 1 }, { paths: ['/tmp'] }]) {
+      const r = await dispatchRequest(handlers, 'app.openFolder', params)
+      expect(r, JSON.stringify(params)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    }
+    expect(opened).toEqual([])
+  })
+
+  it('opens only existing plain folders: never a file, a missing path or a bundle', async () => {
+    await writeFile(join(root, 'notes.txt'), 'x')
+    const file = await dispatchRequest(handlers, 'app.openFolder', { path: join(root, 'notes.txt') })
+    expect(file).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('is a file, not a folder'), file: join(root, 'notes.txt') } })
+    const missing = await dispatchRequest(handlers, 'app.openFolder', { path: join(root, 'gone') })
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining(join(root, 'gone')) } })
+    expect(await dispatchRequest(handlers, 'app.openFolder', { path: join(root, 'notes.txt', 'sub') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    await mkdir(join(root, 'Tool.app', 'Contents'), { recursive: true })
+    await writeFile(join(root, 'Tool.app', 'Contents', 'Info.plist'), '<plist/>')
+    expect(await dispatchRequest(handlers, 'app.openFolder', { path: join(root, 'Tool.app') })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('application bundle') } })
+    expect(opened).toEqual([])
+  })
+
+  it('hands a good folder to the injected opener, as a normalised absolute path', async () => {
+    const base = join(root, 'demo', 'base')
+    expect(await dispatchRequest(handlers, 'app.openFolder', { path: `${root}/demo/./adapter/../base/` })).toEqual({ ok: true, result: { path: base } })
+    expect(opened).toEqual([base])
+  })
+
+  it('reports an opener that fails, and a host without one (app.info says so too)', async () => {
+    const failing = createHandlers({
+      ...ctx,
+      openFolder: async (path) => {
+        throw new GraftError('UNAVAILABLE', `xdg-open could not open ${path} (exit code 3).`, { file: path })
+      },
+    })
+    expect(await dispatchRequest(failing, 'app.openFolder', { path: root })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('exit code 3') } })
+    const none = createHandlers({ ...ctx, openFolder: undefined, openFolderNote: 'xdg-open is not installed.' })
+    expect(await dispatchRequest(none, 'app.info', {})).toMatchObject({ ok: true, result: { canOpenFolders: false, openFoldersNote: 'xdg-open is not installed.' } })
+    expect(await dispatchRequest(none, 'app.openFolder', { path: root })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('xdg-open is not installed.'), hint: expect.any(String) } })
+    // Still no file is ever passed on, even where there is no opener.
+    expect(await dispatchRequest(none, 'app.openFolder', { path: join(root, 'gone') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(opened).toEqual([])
   })
 })

@@ -96,6 +96,7 @@ const compare = compareSchemas(pathSchema)
 /** One schema per API method: every request's params are checked before a handler sees them. */
 export const paramSchemas = {
   'app.info': empty,
+  'app.openFolder': z.strictObject({ path: pathSchema }),
   'library.list': z.strictObject({ folders: z.array(pathSchema).max(MAX_FOLDERS).optional(), includeHfCache: z.boolean().optional() }),
   'library.addFolder': z.strictObject({ path: pathSchema }),
   'library.removeFolder': z.strictObject({ path: pathSchema }),
@@ -115,7 +116,7 @@ export const paramSchemas = {
   'vocab.table': z.strictObject({ path: pathSchema }),
   'jobs.plan': z.strictObject({ request: z.discriminatedUnion('kind', [...plannedJobs]) }),
   'adapter.deltaNorms': z.strictObject({ path: pathSchema }),
-  'tokens.preview': z.strictObject({ path: pathSchema, tokens: newTokensSchema, text: z.string().max(MAX_PREVIEW_CHARS, `must be at most ${MAX_PREVIEW_CHARS} characters`) }),
+  'tokens.preview': z.strictObject({ path: pathSchema, tokens: newTokensSchema, text: z.string().max(MAX_PREVIEW_CHARS, `must be at most ${MAX_PREVIEW_CHARS} characters`), mode: z.enum(['added', 'vocab']).optional() }),
   ...hub.methods,
   ...compare.methods,
 } satisfies { [M in ApiMethod]: z.ZodType<ApiMethods[M]['params'], unknown> }

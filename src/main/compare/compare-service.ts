@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { NewToken, TokensPreview } from '../../shared/api'
+import type { TokensPreview, TokensPreviewParams } from '../../shared/api'
 import type { VocabTruthTable } from '../../shared/vocab'
 import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
@@ -43,7 +43,7 @@ export interface CompareService {
   /** One entry per tokenizer, in order: a rendering or the error of that tokenizer alone. */
   chat(p: CompareChatParams, signal?: AbortSignal): Promise<CompareChatEntry[]>
   /** The add-tokens preview (parses tokenizer.json twice: seconds for big vocabularies). */
-  tokensPreview(p: { path: string; tokens: NewToken[]; text: string }, signal?: AbortSignal): Promise<TokensPreview>
+  tokensPreview(p: TokensPreviewParams, signal?: AbortSignal): Promise<TokensPreview>
   /** The vocabulary truth table (reads tokenizer.json). */
   vocabTable(p: { path: string }, signal?: AbortSignal): Promise<VocabTruthTable>
   close(): Promise<void>

@@ -15,6 +15,7 @@ import type { HubService } from '../hub/hub-service'
 import type { CompareService } from '../compare/compare-service'
 import { webConfigDir } from '../settings/web-config-dir'
 import { openBrowser } from './open-browser'
+import { createFolderOpener, type FolderOpener } from './folder-opener'
 import { resolveStaticFile } from './resolve-static-file'
 
 /** Web mode listens on loopback only: the API reads and hashes local files. */
@@ -44,6 +45,8 @@ export interface WebServerOptions {
   hub?: HubService
   /** The compare service the job manager also uses; else one started on first use. */
   compare?: CompareService
+  /** Opens folders in the system file manager; defaults to createFolderOpener(env). */
+  folderOpener?: FolderOpener
 }
 
 export interface WebServer {
@@ -72,12 +75,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const token = randomBytes(32).toString('hex')
   const tokenBuf = Buffer.from(token)
   const settings = opts.settings ?? (await createSettingsStore({ dir: opts.configDir ?? webConfigDir(env) }))
+  // The file manager opens on this machine, which is the browser's too: the server is loopback-only.
+  const opener = opts.folderOpener ?? createFolderOpener(env)
   const handlers = createHandlers({
     mode: 'web',
     demoDir: opts.demoDir ?? fileURLToPath(new URL('../../../resources/demo', import.meta.url)),
     settings,
     jobs: opts.jobs,
     pickFolder: async () => null,
+    openFolder: opener.open,
+    openFolderNote: opener.note,
     env,
     hub: opts.hub,
     compare: opts.compare,

@@ -14,6 +14,7 @@ import { MergeScreen } from './features/merge/MergeScreen'
 import { CompareScreen } from './features/compare/CompareScreen'
 import { useWorkbenchNav } from './features/flow/use-workbench-nav'
 import { useNavShortcuts } from './lib/use-nav-shortcuts'
+import { ShortcutsHelp } from './components/ShortcutsHelp'
 
 type Screen = 'library' | 'jobs' | 'hub' | 'inspect' | 'tokens' | 'merge' | 'compare'
 
@@ -24,9 +25,10 @@ export function App() {
   const [conn, setConn] = useState<ConnectionStatus>(() => getTransport().ws?.status() ?? 'open')
   const { jobs } = useJobs()
   const running = jobs.filter((j) => j.state === 'running' || j.state === 'queued').length
-  // Inspect, Tokens and Merge open each other prefilled; Ctrl/Cmd+1…9 opens the Nth screen.
+  // Inspect, Tokens and Merge open each other prefilled; Ctrl/Cmd+1…9 (Alt+1…9 in a browser) or
+  // "g" then a letter opens a screen; "?" shows the shortcuts.
   const { requests, navigate } = useWorkbenchNav(setScreen)
-  useNavShortcuts()
+  const shortcuts = useNavShortcuts()
   // The Library rescans (the Hugging Face cache included) each time a Hub download finishes.
   const hubDownloads = jobs.filter((j) => j.kind === 'hub-download' && j.state === 'done').length
 
@@ -61,6 +63,9 @@ export function App() {
         {nav('hub', 'Hub')}
         {nav('jobs', 'Jobs', running)}
         <div className="sidebar-foot">
+          <button type="button" className="shortcuts-btn" onClick={() => shortcuts.setHelpOpen(true)} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">
+            Keyboard shortcuts <kbd>?</kbd>
+          </button>
           {info ? (
             <>
               <span>v{info.version}</span>
@@ -100,6 +105,7 @@ export function App() {
           <HubScreen info={info} jobs={jobs} active={screen === 'hub'} onShowLibrary={() => setScreen('library')} />
         </div>
       </main>
+      <ShortcutsHelp nav={shortcuts} />
     </div>
   )
 }

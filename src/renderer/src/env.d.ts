@@ -1,9 +1,12 @@
-import type { WorkbenchApi } from '../../shared/api'
+import type { DesktopBridge } from '../../shared/api'
 
 declare global {
   interface Window {
-    /** Present in Electron, exposed by the preload; absent in web mode (the WebSocket client stands in). */
-    graft?: WorkbenchApi
+    /**
+     * Present in Electron, exposed by the preload (the WorkbenchApi plus pathForFile for dropped
+     * folders); absent in web mode (the WebSocket client stands in, and drops carry no paths).
+     */
+    graft?: DesktopBridge
   }
 }
 

@@ -1,6 +1,6 @@
 // A minimal stand-in for Electron's main-process API, recording what Graft's main asks of it.
 // Lets the built out/main/index.js run under plain Node where Electron's binary is missing.
-const state = (globalThis.__electronStub = { handlers: new Map(), windows: [], sent: [], appListeners: {}, sandbox: false, quit: false, loaded: null })
+const state = (globalThis.__electronStub = { handlers: new Map(), windows: [], sent: [], appListeners: {}, sandbox: false, quit: false, loaded: null, opened: [], openPathFailure: '' })
 
 class WebContents {
   listeners = {}
@@ -67,7 +67,14 @@ export const app = {
 }
 export const ipcMain = { handle: (ch, fn) => state.handlers.set(ch, fn), removeHandler: (ch) => state.handlers.delete(ch) }
 export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) }
+// shell.openPath answers '' on success, else an error message (set openPathFailure to fail).
+export const shell = {
+  async openPath(path) {
+    state.opened.push(path)
+    return state.openPathFailure
+  },
+}
 export const nativeTheme = { shouldUseDarkColors: false }
 export const screen = { getAllDisplays: () => [] }
 export const session = { defaultSession: { setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, webRequest: { onHeadersReceived() {} } } }
-export default { BrowserWindow, app, ipcMain, dialog, nativeTheme, screen, session }
+export default { BrowserWindow, app, ipcMain, dialog, shell, nativeTheme, screen, session }

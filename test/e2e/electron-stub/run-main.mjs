@@ -1,6 +1,6 @@
 // Runs the built Electron main (out/main/index.js) against the stub and prints one JSON report:
 // window preferences, IPC handlers, sender checks, navigation blocking and a real hash job run
-// by the bundled piscina worker chunk.
+// by the bundled piscina worker chunk, and app.openFolder through shell.openPath.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -24,6 +24,13 @@ const report = {
   untrusted: await call('app.info', {}, { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } }),
   subframe: await call('app.info', {}, { sender: win.webContents, senderFrame: { url: trusted.senderFrame.url, parent: {} } }),
 }
+// app.openFolder: main checks the path, then shell.openPath shows it; a file never reaches the shell.
+const demoBase = join(process.cwd(), 'resources', 'demo', 'base')
+report.openFolder = await call('app.openFolder', { path: demoBase })
+report.openFile = await call('app.openFolder', { path: join(demoBase, 'model.safetensors') })
+s.openPathFailure = 'Failed to open path'
+report.openFailed = await call('app.openFolder', { path: demoBase })
+report.opened = s.opened
 const nav = { prevented: false, preventDefault() { this.prevented = true } }
 win.webContents.listeners['will-navigate'](nav, 'https://example.com/')
 report.navigationBlocked = nav.prevented

@@ -1,5 +1,6 @@
 import type { JobInfo, ScanResult } from '../../../../shared/api'
 import { formatBytes, formatDuration, formatInt } from '../../lib/format'
+import { OpenFolderButton } from './OpenFolderButton'
 import { asPlannedResult, VerificationSummary } from './ResultView'
 
 /** The Jobs panel's result of a merge, resize, tokens-add or untrained-fix job. */
@@ -9,7 +10,7 @@ export function PlannedJobSummary({ job }: { job: JobInfo }) {
   return (
     <div className="job-result">
       <p>
-        Wrote <span className="mono">{r.outDir}</span> ({formatBytes(r.bytesWritten)} in {formatDuration(r.seconds)}).
+        Wrote <span className="mono">{r.outDir}</span> ({formatBytes(r.bytesWritten)} in {formatDuration(r.seconds)}). <OpenFolderButton path={r.outDir} small />
       </p>
       <VerificationSummary result={r} compact />
     </div>

@@ -5,6 +5,7 @@ import type { Plan } from '../../../../shared/plan'
 import { ErrorNote } from '../../components/ErrorNote'
 import { call, errorInfoOf } from '../../lib/api'
 import { JobProgressView } from './JobProgressView'
+import { OpenFolderButton } from './OpenFolderButton'
 import { PlanView } from './PlanView'
 import { asPlannedResult, VerificationSummary } from './ResultView'
 
@@ -39,8 +40,8 @@ export interface OperationFlowProps {
 
 /**
  * Every output-writing operation goes the same way: choose → review the plan (jobs.plan; nothing
- * written) → run (jobs.start; progress, cancel) → result (verification). The form stays mounted,
- * so going back keeps what was typed.
+ * written) → run (jobs.start; progress, cancel) → result (verification, Inspect output, Open
+ * folder). The form stays mounted, so going back keeps what was typed.
  */
 export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra }: OperationFlowProps) {
   const [stage, setStage] = useState<Stage>({ step: 'form' })
@@ -188,6 +189,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                           Inspect output
                         </button>
                       ) : null}
+                      <OpenFolderButton path={result.outDir} />
                       {resultExtra?.(result.outDir)}
                       <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
                         Start over

@@ -1,15 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { call } from '../../lib/api'
-
-let electronMode: Promise<boolean> | null = null
-/** Whether a native folder dialog exists (Electron); asked once. */
-function hasFolderDialog(): Promise<boolean> {
-  electronMode ??= call('app.info', {}).then(
-    (i) => i.mode === 'electron',
-    () => false,
-  )
-  return electronMode
-}
+import { appInfo } from '../../lib/app-info'
+import { useFolderDrop } from '../../lib/use-folder-drop'
 
 export interface Suggestion {
   value: string
@@ -17,8 +9,9 @@ export interface Suggestion {
 }
 
 /**
- * A folder path input with suggestions (Library entries, recent folders) and, in the desktop app,
- * a Browse… button. Paths are typed in full: absolute, or starting with ~/.
+ * A folder path input with suggestions (Library entries, recent folders), a drop target for a
+ * folder dragged from the file manager (see lib/use-folder-drop.ts) and, in the desktop app, a
+ * Browse… button. Paths are typed in full: absolute, or starting with ~/.
  */
 export function PathField(props: {
   id: string
@@ -32,12 +25,15 @@ export function PathField(props: {
   disabled?: boolean
   /** Extra controls after the input (e.g. a remove button). */
   after?: ReactNode
+  /** Dropped folders (absolute paths, at least one); by default the first becomes the value. */
+  onDropPaths?: (paths: string[]) => void
 }) {
-  const { id, label, value, onChange, suggestions = [], placeholder, hint, error, disabled, after } = props
+  const { id, label, value, onChange, suggestions = [], placeholder, hint, error, disabled, after, onDropPaths } = props
   const [browse, setBrowse] = useState(false)
+  const drop = useFolderDrop((paths) => (onDropPaths ? onDropPaths(paths) : onChange(paths[0])), !disabled)
   useEffect(() => {
     let live = true
-    void hasFolderDialog().then((b) => live && setBrowse(b))
+    void appInfo().then((i) => live && setBrowse(i?.mode === 'electron'))
     return () => {
       live = false
     }
@@ -46,10 +42,15 @@ export function PathField(props: {
     const r = await call('library.pickFolder', {}).catch(() => ({ path: null }))
     if (r.path) onChange(r.path)
   }
+  const edit = (v: string) => {
+    drop.clearMessage()
+    onChange(v)
+  }
   const seen = new Set<string>()
   const unique = suggestions.filter((s) => (seen.has(s.value) ? false : (seen.add(s.value), true)))
+  const shownError = error ?? drop.message
   return (
-    <div className={error ? 'field invalid' : 'field'}>
+    <div className={['field', 'drop-target', shownError ? 'invalid' : '', drop.over ? 'drop-over' : ''].filter(Boolean).join(' ')} {...drop.targetProps}>
       <label htmlFor={id}>{label}</label>
       <div className="field-row">
         <input
@@ -62,9 +63,9 @@ export function PathField(props: {
           placeholder={placeholder ?? '/path/to/folder  (absolute, or starting with ~/)'}
           value={value}
           disabled={disabled}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error || hint ? `${id}-note` : undefined}
-          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={shownError ? true : undefined}
+          aria-describedby={shownError || hint ? `${id}-note` : undefined}
+          onChange={(e) => edit(e.target.value)}
         />
         {browse ? (
           <button type="button" className="btn" onClick={() => void pick()} disabled={disabled}>
@@ -80,9 +81,9 @@ export function PathField(props: {
           ))}
         </datalist>
       ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-note`}>
-          {error}
+      {shownError ? (
+        <p className="field-error" id={`${id}-note`} role={error ? undefined : 'alert'}>
+          {shownError}
         </p>
       ) : hint ? (
         <p className="field-hint" id={`${id}-note`}>

@@ -4,6 +4,7 @@ import type { ErrorInfo } from '../../../../shared/errors'
 import { call, errorInfoOf } from '../../lib/api'
 import { formatBytes, formatDuration, formatRate } from '../../lib/format'
 import { ProgressBar } from '../../components/ProgressBar'
+import { OpenFolderButton } from '../flow/OpenFolderButton'
 import { HubErrorNote } from './hub-error'
 
 const STATE_LABEL: Record<JobInfo['state'], string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }
@@ -128,7 +129,7 @@ export function HubJobResult({ job, onShowLibrary }: { job: JobInfo; onShowLibra
       <div className="hub-result" role="status">
         <p>
           {r.fromCache ? 'Already in the cache: ' : `Downloaded ${r.fileCount} file${r.fileCount === 1 ? '' : 's'} (${formatBytes(r.bytesDownloaded)}) to `}
-          <span className="mono hub-path">{r.path}</span>
+          <span className="mono hub-path">{r.path}</span> <OpenFolderButton path={r.path} small />
         </p>
         {r.skipped.length ? <p className="subtle">Skipped: {r.skipped.map((s) => s.path).join(', ')} (pickle files).</p> : null}
         {onShowLibrary ? (

@@ -57,7 +57,16 @@ export function InspectScreen({ request, jobs, navigate, active }: { request: Na
         </div>
       </header>
       <form className="open-bar" onSubmit={submit} aria-label="Open a folder">
-        <PathField id="inspect-path" label="Model or adapter folder" value={input} onChange={setInput} suggestions={entrySuggestions(lib.entries, ['model', 'adapter'])} error={inputError} />
+        <PathField
+          id="inspect-path"
+          label="Model or adapter folder"
+          value={input}
+          onChange={setInput}
+          suggestions={entrySuggestions(lib.entries, ['model', 'adapter'])}
+          error={inputError}
+          // A folder dropped here opens at once.
+          onDropPaths={(paths) => open(paths[0])}
+        />
         <button type="submit" className="btn primary">
           Open
         </button>

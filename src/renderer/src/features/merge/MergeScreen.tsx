@@ -6,6 +6,7 @@ import { PathField } from '../flow/PathField'
 import { baseName, isAbsolutePath } from '../flow/paths'
 import { entrySuggestions, useLibrary } from '../flow/use-library'
 import { useOutput } from '../flow/use-output'
+import { useFolderDrop } from '../../lib/use-folder-drop'
 import '../flow/flow.css'
 import './merge.css'
 
@@ -22,6 +23,18 @@ interface AdapterRow {
   key: number
   dir: string
   weight: string
+}
+
+/** Rows with `dirs` added: each fills the first empty row, or a new one; folders already listed are skipped. */
+function placeAdapters(rows: AdapterRow[], dirs: string[], newKey: () => number): AdapterRow[] {
+  const next = [...rows]
+  for (const dir of dirs) {
+    if (next.some((r) => r.dir.trim() === dir)) continue
+    const empty = next.findIndex((r) => r.dir.trim() === '')
+    if (empty >= 0) next[empty] = { ...next[empty], dir }
+    else next.push({ key: newKey(), dir, weight: '1' })
+  }
+  return next
 }
 
 /** Merge LoRA adapters into a base: choose, review the preflight plan, run with progress, verify. */
@@ -56,6 +69,12 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
     if (empty) setRow(empty.key, { dir })
     else addRow(dir)
   }
+  const newKey = () => nextKey.current++
+  /** Folders dropped on the adapter list: every one is added. */
+  const addAdapters = (dirs: string[]) => setAdapters((rows) => placeAdapters(rows, dirs, newKey))
+  /** Folders dropped on one adapter's field: the first goes there, the others are added. */
+  const dropOnRow = (key: number, dirs: string[]) => setAdapters((rows) => placeAdapters(rows.map((r) => (r.key === key ? { ...r, dir: dirs[0] } : r)), dirs.slice(1), newKey))
+  const adapterDrop = useFolderDrop(addAdapters)
 
   const libAdapters = (lib.entries ?? []).filter((e) => !e.error && e.kind === 'adapter')
   const chosen = new Set(adapters.map((a) => a.dir.trim()))
@@ -97,9 +116,9 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
           form={
             <div className="form-grid">
               <div className="span-2">
-                <PathField id="merge-base" label="Base model" value={base} onChange={setBase} suggestions={entrySuggestions(lib.entries, ['model'])} hint="The model the adapters were trained on (config.json and *.safetensors)." />
+                <PathField id="merge-base" label="Base model" value={base} onChange={setBase} suggestions={entrySuggestions(lib.entries, ['model'])} hint="The model the adapters were trained on (config.json and *.safetensors); you can also drop its folder here." />
               </div>
-              <fieldset className="field span-2 adapters">
+              <fieldset className={adapterDrop.over ? 'field span-2 adapters drop-target drop-over' : 'field span-2 adapters drop-target'} {...adapterDrop.targetProps}>
                 <legend>Adapters</legend>
                 {adapters.map((a, i) => (
                   <div key={a.key} className="adapter-row">
@@ -108,6 +127,7 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
                       label={`Adapter ${i + 1}`}
                       value={a.dir}
                       onChange={(dir) => setRow(a.key, { dir })}
+                      onDropPaths={(dirs) => dropOnRow(a.key, dirs)}
                       suggestions={entrySuggestions(lib.entries, ['adapter'])}
                       placeholder="/path/to/adapter  (adapter_config.json + adapter_model.safetensors)"
                       after={
@@ -139,7 +159,14 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
                       </button>
                     ))}
                 </div>
-                <p className="field-hint">Each adapter’s change is scaled by its weight and added: W + Σ wᵢ·sᵢ·BᵢAᵢ (1 merges it fully, as merge_and_unload does).</p>
+                {adapterDrop.message ? (
+                  <p className="field-error" role="alert">
+                    {adapterDrop.message}
+                  </p>
+                ) : null}
+                <p className="field-hint">
+                  Each adapter’s change is scaled by its weight and added: W + Σ wᵢ·sᵢ·BᵢAᵢ (1 merges it fully, as merge_and_unload does). Drop adapter folders here to add them.
+                </p>
               </fieldset>
               <PathField id="merge-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} hint="A new folder; written beside it first and moved into place only when complete." />
               <div className="field-pair">

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react'
-import type { InitKind, JobInfo, NewToken, PlannedJobRequest, TokensPreview } from '../../../../shared/api'
+import type { InitKind, JobInfo, PlannedJobRequest, TokensPreview } from '../../../../shared/api'
+import type { VocabTruthTable } from '../../../../shared/vocab'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { ErrorNote } from '../../components/ErrorNote'
 import { call, errorInfoOf } from '../../lib/api'
@@ -9,6 +10,7 @@ import { PathField } from '../flow/PathField'
 import { isAbsolutePath } from '../flow/paths'
 import type { OutputField } from '../flow/use-output'
 import { parsePositiveInt, parseTokens } from './parse-tokens'
+import { MODE_CHOICES, requestTokens, unreachableNote, vocabModeBlocker, type TokensMode } from './token-mode'
 import { TokensPreviewView } from './TokensPreviewView'
 
 /** The live preview waits this long after the last keystroke. */
@@ -22,8 +24,14 @@ export const INIT_CHOICES: { value: InitKind; label: string; text: string }[] = 
   { value: 'zeros', label: 'Zeros', text: 'All-zero rows.' },
 ]
 
-/** Add tokens: type or load them, choose flags and init, watch the live preview, then plan and run. */
-export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { base: string; baseError: string | null; output: OutputField; jobs: JobInfo[]; navigate: Navigate }) {
+/**
+ * Add tokens: choose added tokens or a vocabulary extension, type or load them, choose flags and
+ * init, watch the live preview, then plan and run.
+ */
+export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }: { base: string; baseError: string | null; table: VocabTruthTable | null; output: OutputField; jobs: JobInfo[]; navigate: Navigate }) {
+  const [chosenMode, setMode] = useState<TokensMode>('added')
+  const [wordStart, setWordStart] = useState(true)
+  const [force, setForce] = useState(false)
   const [text, setText] = useState('')
   const [special, setSpecial] = useState(false)
   const [normalized, setNormalized] = useState<boolean | null>(null)
@@ -39,11 +47,15 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
   const [previewing, setPreviewing] = useState(false)
   const fileRef = useRef<HTMLInputElement>(null)
 
+  // A base whose tokenizer is not BPE cannot grow its vocabulary: only added tokens remain.
+  const blocker = vocabModeBlocker(table?.tokenizerModel)
+  const mode: TokensMode = blocker ? 'added' : chosenMode
+  const vocab = mode === 'vocab'
   const { tokens, problems } = parseTokens(text)
   const effNormalized = normalized ?? !special
-  const newTokens: NewToken[] = tokens.map((content) => ({ content, special, ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }))
-  const sampleText = sample || (tokens.length ? `The new tokens in context: ${tokens.slice(0, 12).join(' ')}.` : '')
-  const key = JSON.stringify([base, newTokens, sampleText])
+  const newTokens = requestTokens(mode, tokens, { special, ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }, wordStart)
+  const sampleText = sample || (tokens.length ? `The new ${vocab ? 'words' : 'tokens'} in context: ${tokens.slice(0, 12).join(' ')}.` : '')
+  const key = JSON.stringify([base, mode, newTokens, sampleText])
 
   useEffect(() => {
     if (!isAbsolutePath(base.trim()) || newTokens.length === 0 || problems.length) {
@@ -54,7 +66,7 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
     let live = true
     setPreviewing(true)
     const t = setTimeout(() => {
-      call('tokens.preview', { path: base.trim(), tokens: newTokens, text: sampleText }).then(
+      call('tokens.preview', { path: base.trim(), tokens: newTokens, text: sampleText, mode }).then(
         (p) => {
           if (!live) return
           setPreview(p)
@@ -73,7 +85,7 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
       live = false
       clearTimeout(t)
     }
-    // `key` stands for base, tokens, flags and sample text.
+    // `key` stands for base, mode, tokens, flags and sample text.
   }, [key])
 
   const loadFile = async (e: ChangeEvent<HTMLInputElement>) => {
@@ -98,7 +110,7 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
     if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
     const out = output.out.trim()
     if (!isAbsolutePath(out)) return 'Choose an output folder: an absolute path (or one starting with ~/).'
-    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}) } }
+    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}), ...(vocab ? { mode, force } : {}) } }
   }
 
   const initInfo = INIT_CHOICES.find((c) => c.value === init)!
@@ -107,20 +119,40 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
       id="tokens"
       jobs={jobs}
       build={build}
-      runLabel="Add tokens"
+      runLabel={vocab ? 'Extend vocabulary' : 'Add tokens'}
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
       form={
         <div className="form-grid">
+          <fieldset className="field span-2">
+            <legend>What to add</legend>
+            <div className="mode-choices">
+              {MODE_CHOICES.map((c) => {
+                const disabled = c.value === 'vocab' && blocker !== null
+                return (
+                  <label key={c.value} className={`mode-choice${mode === c.value ? ' checked' : ''}${disabled ? ' disabled' : ''}`}>
+                    <input type="radio" name="tokens-mode" value={c.value} checked={mode === c.value} disabled={disabled} onChange={() => setMode(c.value)} aria-describedby={`tokens-mode-${c.value}-text`} />
+                    <span className="mode-choice-body">
+                      <span className="mode-choice-label">{c.label}</span>
+                      <span id={`tokens-mode-${c.value}-text`} className="mode-choice-text">
+                        {disabled ? blocker : c.text}
+                      </span>
+                    </span>
+                  </label>
+                )
+              })}
+            </div>
+          </fieldset>
+
           <div className="field span-2">
             <div className="label-row">
-              <label htmlFor="tokens-text">Tokens, one per line</label>
-              <span className="subtle">{tokens.length ? `${tokens.length.toLocaleString('en-US')} token${tokens.length === 1 ? '' : 's'}` : ''}</span>
+              <label htmlFor="tokens-text">{vocab ? 'Words or word parts, one per line' : 'Tokens, one per line'}</label>
+              <span className="subtle">{tokens.length ? `${tokens.length.toLocaleString('en-US')} ${vocab ? 'word' : 'token'}${tokens.length === 1 ? '' : 's'}` : ''}</span>
               <button type="button" className="btn small" onClick={() => fileRef.current?.click()}>
                 Load from file…
               </button>
               <input ref={fileRef} type="file" accept=".txt,.json,text/plain,application/json" hidden onChange={(e) => void loadFile(e)} aria-label="Token file" />
             </div>
-            <textarea id="tokens-text" className="mono" rows={5} spellCheck={false} placeholder={'<tool_call>\n</tool_call>\nGraftwork'} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={problems.length ? true : undefined} />
+            <textarea id="tokens-text" className="mono" rows={5} spellCheck={false} placeholder={vocab ? 'καλημέρα\nευχαριστώ\nGraftwork' : '<tool_call>\n</tool_call>\nGraftwork'} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={problems.length ? true : undefined} />
             {problems.map((p) => (
               <p key={p} className="field-error">
                 {p}
@@ -129,7 +161,23 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
             {fileNote ? <p className="field-hint">{fileNote}</p> : null}
           </div>
 
-          <fieldset className="field">
+          {vocab ? (
+            <fieldset className="field span-2">
+              <legend>Vocabulary options</legend>
+              <div className="checks-col">
+                <label className="check-label">
+                  <input type="checkbox" checked={wordStart} onChange={(e) => setWordStart(e.target.checked)} /> Whole words: each line starts a word
+                </label>
+                <p className="field-hint">{wordStart ? `Each line is stored as a word as it appears after a space (the piece starts with the tokenizer’s word marker, ${table?.tokenizerModel?.kind === 'byte-level-bpe' ? 'Ġ' : '▁'}). Lines that start with a space are kept as typed.` : 'Lines are stored as typed: without a leading space, a line is a word part (a suffix such as “ίζω”) or a word at the very start of a text.'}</p>
+                <label className="check-label">
+                  <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Allow unreachable pieces
+                </label>
+                <p className="field-hint">Keep words that ordinary tokenization would still not produce as one token (their rows would never be used). Off: the plan refuses them.</p>
+              </div>
+            </fieldset>
+          ) : null}
+
+          <fieldset className="field" hidden={vocab}>
             <legend>Kind</legend>
             <div className="segmented">
               <label>
@@ -142,7 +190,7 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
             <p className="field-hint">{special ? 'Special tokens are never split and can be skipped when decoding (like <|im_end|>).' : 'Regular added tokens: matched in text before the model’s own vocabulary.'}</p>
           </fieldset>
 
-          <fieldset className="field">
+          <fieldset className="field" hidden={vocab}>
             <legend>AddedToken flags</legend>
             <div className="checks-row">
               <label title="Match against normalised text (default: on for regular tokens, off for special ones)">
@@ -199,7 +247,7 @@ export function AddTokensFlow({ base, baseError, output, jobs, navigate }: { bas
             </label>
             <textarea id="tokens-sample" rows={2} placeholder={sampleText || 'Sample text to tokenize before and after'} value={sample} onChange={(e) => setSample(e.target.value)} />
             {previewError ? <ErrorNote error={previewError} /> : null}
-            {preview ? <TokensPreviewView preview={preview} /> : !previewError ? <p className="subtle">{tokens.length === 0 ? 'Type some tokens to see how the sample text splits before and after.' : baseError ? 'Choose a base model to preview.' : 'Preparing the preview…'}</p> : null}
+            {preview ? <TokensPreviewView preview={preview} note={unreachableNote(preview, force)} /> : !previewError ? <p className="subtle">{tokens.length === 0 ? `Type some ${vocab ? 'words' : 'tokens'} to see how the sample text splits before and after.` : baseError ? 'Choose a base model to preview.' : 'Preparing the preview…'}</p> : null}
           </section>
         </div>
       }

@@ -1,6 +1,9 @@
 import type { TokenizedText, TokensPreview } from '../../../../shared/api'
 import { formatInt } from '../../lib/format'
 
+/** A token as the preview shows it: spaces as "·", newlines as "↵". */
+const visible = (t: string) => t.replace(/ /g, '·').replace(/\n/g, '↵')
+
 /** Text as tokens: each token a chip with alternating colours; the new tokens stand out. */
 function TokenRow({ label, text, newFrom }: { label: string; text: TokenizedText; newFrom: number | null }) {
   return (
@@ -15,7 +18,7 @@ function TokenRow({ label, text, newFrom }: { label: string; text: TokenizedText
           const isNew = newFrom !== null && text.ids[i] >= newFrom
           return (
             <span key={i} className={isNew ? 'tok tok-new' : i % 2 ? 'tok tok-b' : 'tok tok-a'} title={`id ${text.ids[i]}${isNew ? ' (new)' : ''}`}>
-              {t.replace(/ /g, '·').replace(/\n/g, '↵')}
+              {visible(t)}
             </span>
           )
         })}
@@ -24,8 +27,16 @@ function TokenRow({ label, text, newFrom }: { label: string; text: TokenizedText
   )
 }
 
-export function TokensPreviewView({ preview }: { preview: TokensPreview }) {
+const ROLE_LABEL: Record<string, string> = { intermediate: 'partial', character: 'character' }
+const ROLE_TEXT: Record<string, string> = {
+  intermediate: 'A step of a merge chain: the merges build the word from it. It gets an embedding row too.',
+  character: 'A character the vocabulary lacked (it used byte fallback before).',
+}
+
+/** The sample before and after, the new ids and (extending the vocabulary) the pieces and merges. */
+export function TokensPreviewView({ preview, note }: { preview: TokensPreview; note?: string | null }) {
   const saved = preview.before.ids.length - preview.after.ids.length
+  const vocab = preview.vocab
   return (
     <div className="tok-preview">
       <TokenRow label="Before" text={preview.before} newFrom={null} />
@@ -34,21 +45,65 @@ export function TokensPreviewView({ preview }: { preview: TokensPreview }) {
         Tokenizer {formatInt(preview.oldSize)} → {formatInt(preview.newSize)} tokens
         {saved > 0 ? ` · the sample takes ${formatInt(saved)} fewer token${saved === 1 ? '' : 's'}` : saved < 0 ? ` · the sample takes ${formatInt(-saved)} more` : ''}.
       </p>
-      {preview.added.length ? (
-        <ul className="added-list" aria-label="Tokens to add">
-          {preview.added.map((a) => (
-            <li key={a.id}>
-              <span className="mono tok-chip new">{a.content}</span> → id {formatInt(a.id)}
-              {a.special ? <span className="chip">special</span> : null}
+      {note ? (
+        <p className="field-warn" role="note">
+          ⚠ {note}
+        </p>
+      ) : null}
+      {vocab && vocab.tokens.length ? (
+        <ul className="word-list" aria-label="Words to extend">
+          {vocab.tokens.map((t) => (
+            <li key={t.id}>
+              <span className="mono">{JSON.stringify(t.content)}</span>
+              <span className="word-split mono" title="How the tokenizer splits it now">
+                {t.before.map((b, i) => (
+                  <span key={i} className={i % 2 ? 'tok tok-b' : 'tok tok-a'}>
+                    {visible(b)}
+                  </span>
+                ))}
+              </span>
+              →{' '}
+              <span className={t.reachable ? 'mono tok-chip new' : 'mono tok-chip'}>{visible(t.piece)}</span> id {formatInt(t.id)}
+              {t.reachable ? null : <span className="chip warn-chip">not produced</span>}
             </li>
           ))}
         </ul>
+      ) : null}
+      {preview.added.length ? (
+        <div>
+          {vocab ? <h4 className="preview-sub">New vocabulary pieces ({formatInt(preview.added.length)})</h4> : null}
+          <ul className="added-list" aria-label={vocab ? 'New vocabulary pieces' : 'Tokens to add'}>
+            {preview.added.map((a) => (
+              <li key={a.id}>
+                <span className="mono tok-chip new">{vocab ? visible(a.content) : a.content}</span> → id {formatInt(a.id)}
+                {a.special ? <span className="chip">special</span> : null}
+                {a.role && ROLE_LABEL[a.role] ? (
+                  <span className="chip" title={ROLE_TEXT[a.role]}>
+                    {ROLE_LABEL[a.role]}
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {vocab && vocab.merges.length ? (
+        <div>
+          <h4 className="preview-sub">Merges appended, after the existing ones ({formatInt(vocab.merges.length)})</h4>
+          <ul className="added-list merges-list mono" aria-label="Merges appended">
+            {vocab.merges.map(([a, b], i) => (
+              <li key={i}>
+                {visible(a)} + {visible(b)} → {visible(a + b)}
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       {preview.skipped.length ? (
         <ul className="skipped-list" aria-label="Skipped tokens">
           {preview.skipped.map((s, i) => (
             <li key={i}>
-              <span className="mono tok-chip">{s.content}</span> skipped: {SKIP_REASON[s.reason] ?? s.reason}
+              <span className="mono tok-chip">{s.content}</span> skipped: {s.detail ?? SKIP_REASON[s.reason] ?? s.reason}
             </li>
           ))}
         </ul>
@@ -67,4 +122,5 @@ const SKIP_REASON: Record<string, string> = {
   repeated: 'listed twice',
   'in-vocab': 'already in the vocabulary (it keeps its id)',
   'already-added': 'already an added token',
+  'added-token': 'already an added token (it is matched before the tokenizer runs)',
 }

@@ -64,7 +64,7 @@ export function TokensScreen({ request, jobs, navigate, active }: { request: Nav
       <header className="screen-head">
         <div>
           <h1 id="tokens-title">Tokens</h1>
-          <p className="subtle">Add tokens to a tokenizer and grow the embedding to match, or resize the embedding, in one planned pass. The base stays untouched.</p>
+          <p className="subtle">Add tokens (special markers, or new vocabulary for a language) and grow the embedding to match, or resize the embedding, in one planned pass. The base stays untouched.</p>
         </div>
       </header>
       <div className="panel">
@@ -94,7 +94,7 @@ export function TokensScreen({ request, jobs, navigate, active }: { request: Nav
         ))}
       </div>
       <div role="tabpanel" id="tokens-panel-add" aria-labelledby="tokens-tab-add" hidden={tab !== 'add'} className="panel">
-        <AddTokensFlow base={base} baseError={baseError} output={addOut} jobs={jobs} navigate={navigate} />
+        <AddTokensFlow base={base} baseError={baseError} table={table} output={addOut} jobs={jobs} navigate={navigate} />
       </div>
       <div role="tabpanel" id="tokens-panel-resize" aria-labelledby="tokens-tab-resize" hidden={tab !== 'resize'} className="panel">
         <ResizeFlow base={base} baseError={baseError} table={table} output={resizeOut} jobs={jobs} navigate={navigate} prefill={prefill} />
