@@ -12,6 +12,7 @@ import * as wasm from './wasm-kernels'
 import type { StoredLoraTerm } from './wasm-kernels'
 
 export type { StoredLoraTerm }
+export const DIRECT_IO_ALIGN = wasm.DIRECT_IO_ALIGN
 
 const fround = Math.fround
 
@@ -92,18 +93,21 @@ export function loraRowsJs(coefs: Float32Array, r: number, m: Float32Array, widt
  * roundThrough(dtype), and `drain` receives the updated bytes. Under wasm the rows never leave
  * wasm memory (no f32 copy, no decode/encode passes); the JS path is the reference.
  */
-export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void, fileOffset?: number): void {
   if (wasm.enabled && (dtype === 'F32' || dtype === 'BF16' || dtype === 'F16') && terms.every((t) => t.roundDelta === 'F32' || t.roundDelta === 'BF16' || t.roundDelta === 'F16')) {
-    wasm.loraStored(dtype, rows, width, terms, fill, drain)
+    wasm.loraStored(dtype, rows, width, terms, fill, drain, fileOffset)
     return
   }
-  loraStoredJs(dtype, rows, width, terms, fill, drain)
+  loraStoredJs(dtype, rows, width, terms, fill, drain, fileOffset)
 }
 
 /** Reference for loraStored: decode, loraRows and roundThrough per term, encode. */
-export function loraStoredJs(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+export function loraStoredJs(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void, fileOffset?: number): void {
   const eb = dtype === 'F32' ? 4 : 2
-  const bytes = new Uint8Array(rows * width * eb)
+  const n = rows * width * eb
+  // With a file offset, the same placement contract as the wasm path (see DIRECT_IO_ALIGN).
+  const a = DIRECT_IO_ALIGN
+  const bytes = fileOffset === undefined ? new Uint8Array(n) : new Uint8Array(new ArrayBuffer(n + 3 * a), a + (fileOffset % a), n)
   fill(bytes)
   const vals = new Float32Array(rows * width)
   decodeToF32Js(dtype, bytes, vals)
@@ -113,4 +117,18 @@ export function loraStoredJs(dtype: Dtype, rows: number, width: number, terms: S
   }
   encodeFromF32Js(dtype, vals, bytes)
   drain(bytes)
+}
+
+let jsScratch: ArrayBuffer | null = null
+
+/**
+ * A reusable scratch view of `length` bytes for a read at `fileOffset`, placed so that
+ * FileIo.readDirect may use O_DIRECT (the DIRECT_IO_ALIGN contract: in wasm memory, whose start is
+ * page-aligned). Valid until the next call into the kernels or this function.
+ */
+export function directScratch(length: number, fileOffset: number): Uint8Array {
+  if (wasm.available) return wasm.directScratch(length, fileOffset)
+  const a = DIRECT_IO_ALIGN
+  if (!jsScratch || jsScratch.byteLength < length + 3 * a) jsScratch = new ArrayBuffer(length + 3 * a)
+  return new Uint8Array(jsScratch, a + (fileOffset % a), length)
 }

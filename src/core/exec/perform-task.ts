@@ -3,6 +3,7 @@ import { FileIo } from './file-io'
 import { runChunk } from './run-chunk'
 import { runStatChunk } from './run-stat-chunk'
 import { scanRows } from './scan-rows'
+import { loraDeltaSquaredNorm } from '../lora/lora-delta-norm'
 import { controlViews, type WorkerResult, type WorkerTask } from './worker-task'
 import { CancelledError } from '../errors'
 import { openSync, readSync, closeSync } from 'node:fs'
@@ -38,6 +39,12 @@ function perform(task: WorkerTask, io: FileIo): WorkerResult {
     const scan = scanRows(task.scan, io)
     onBytes(task.scan.tensor.byteLength * ((task.scan.rowEnd - task.scan.rowStart) / Math.max(1, task.scan.tensor.shape[0] ?? 1)))
     return { kind: 'rows', scan }
+  }
+  if (task.kind === 'lora-norm') {
+    if (Atomics.load(cancel, 0) !== 0) throw new CancelledError()
+    const sq = loraDeltaSquaredNorm(io, task.a, task.b)
+    onBytes(task.a.byteLength + task.b.byteLength)
+    return { kind: 'lora-norm', sq }
   }
   // hash: stream the file through sha256 in bounded slices.
   const h = createHash('sha256')

@@ -3,7 +3,7 @@ import type { LoraTerm, TensorPlan, TensorRef } from '../../shared/plan'
 import { decodeToF32, encodeFromF32, roundThrough } from '../dtype/convert'
 import { CancelledError, GraftError } from '../errors'
 import { FileIo } from './file-io'
-import { loraRows, loraStored, type StoredLoraTerm } from './kernels'
+import { DIRECT_IO_ALIGN, directScratch, loraRows, loraStored, type StoredLoraTerm } from './kernels'
 
 /** One unit of work: rows [rowStart, rowEnd) of one output tensor. */
 export interface ChunkTask {
@@ -30,8 +30,6 @@ export interface ChunkContext {
   /** Adds bytes written to the shared progress counter. */
   onBytes?: (n: number) => void
 }
-
-let copyBuffer: Uint8Array | null = null
 
 export function rowGeometry(shape: number[]): { rows: number; rowElems: number } {
   if (shape.length === 0) return { rows: 1, rowElems: 1 }
@@ -127,13 +125,15 @@ function runFusedLora(task: ChunkTask, ctx: ChunkContext, rowElems: number, outO
     return { coefs, m, r: term.rank, s: term.scaling, roundDelta: term.rounding === 'double' ? t.dtype : 'F32' }
   })
   checkCancel(ctx)
+  const readAt = src.offset + r0 * rowElems * eb
   loraStored(
     t.dtype,
     r1 - r0,
     rowElems,
     terms,
-    (into) => ctx.io.read(src.file, src.offset + r0 * rowElems * eb, into.length, into),
+    (into) => ctx.io.readDirect(src.file, readAt, into, DIRECT_IO_ALIGN),
     (from) => ctx.io.write(task.outFile, outOffset, from),
+    readAt,
   )
   ctx.onBytes?.((r1 - r0) * rowElems * eb)
 }
@@ -150,13 +150,13 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
     const src = t.source!
     const SLICE = 8 << 20
     const total = r1 - r0
-    // One buffer per thread, reused: a fresh 8 MiB buffer per chunk pays its page faults every time.
-    const buf = (copyBuffer ??= new Uint8Array(SLICE))
     for (let done = 0; done < total; done += SLICE) {
       checkCancel(ctx)
       const n = Math.min(SLICE, total - done)
-      const view = buf.subarray(0, n)
-      ctx.io.read(src.file, src.offset + r0 + done, n, view)
+      // A per-thread scratch (reused: fresh 8 MiB buffers pay their page faults every time),
+      // placed so the read can bypass the page cache.
+      const view = directScratch(n, src.offset + r0 + done)
+      ctx.io.readDirect(src.file, src.offset + r0 + done, view, DIRECT_IO_ALIGN)
       ctx.io.write(task.outFile, t.offset + r0 + done, view)
       ctx.onBytes?.(n)
     }

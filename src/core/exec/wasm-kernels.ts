@@ -325,6 +325,13 @@ export function loraRows(coefs: Float32Array, r: number, m: Float32Array, width:
   }
 }
 
+/**
+ * loraStored with a fileOffset places the rows so that `fill` may read them with O_DIRECT: the
+ * view's address is congruent to fileOffset modulo this, and this many bytes of scratch lie
+ * before and after it (wasm memory itself starts page-aligned).
+ */
+export const DIRECT_IO_ALIGN = 4096
+
 /** One LoRA term for loraStored: row i of the rows uses coefs[i·r .. i·r + r); m is r × width. */
 export interface StoredLoraTerm {
   coefs: Float32Array
@@ -344,7 +351,7 @@ const STORED_DTYPES: Partial<Record<Dtype, number>> = { F32: 0, BF16: 1, F16: 2 
  * bytes (e.g. to write them out). The views passed to fill and drain are valid only during the call.
  * Same bits as decodeToF32 → (loraRows → roundThrough) per term → encodeFromF32, with no f32 copy.
  */
-export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void): void {
+export function loraStored(dtype: Dtype, rows: number, width: number, terms: StoredLoraTerm[], fill: (into: Uint8Array) => void, drain: (from: Uint8Array) => void, fileOffset?: number): void {
   const dt = STORED_DTYPES[dtype]
   if (dt === undefined) throw unsupported('loraStored', dtype)
   const eb = dtype === 'F32' ? 4 : 2
@@ -361,14 +368,19 @@ export function loraStored(dtype: Dtype, rows: number, width: number, terms: Sto
     const mBytes = alignUp(t.r * width * 4)
     scratchNeed = Math.max(scratchNeed, 2 * mBytes + alignUp(rows * t.r * 4))
   }
-  // Reserve everything before handing out views: a later memory.grow would detach them.
-  const pw = reserve(wBytes + scratchNeed)
+  // Reserve everything before handing out views: a later memory.grow would detach them. With a
+  // file offset, the rows sit at the same offset modulo DIRECT_IO_ALIGN as in the file, with a
+  // DIRECT_IO_ALIGN margin of scratch on both sides (see DIRECT_IO_ALIGN).
+  const margin = fileOffset === undefined ? 0 : DIRECT_IO_ALIGN
+  const p0 = reserve(4 * margin + wBytes + ALIGN + scratchNeed)
+  const pw = fileOffset === undefined ? p0 : Math.ceil((p0 + margin) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  const wEnd = alignUp(pw + n * eb + margin)
   fill(u8.subarray(pw, pw + n * eb))
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK / Math.max(1, width)))
   terms.forEach((t, ti) => {
     const mBytes = alignUp(t.r * width * 4)
     const pack = mBytes > PACK_MIN_BYTES && width >= 32 && rows > 1
-    const p = pw + wBytes
+    const p = wEnd
     const pp = pack ? p + mBytes : 0
     const pc = p + 2 * mBytes
     f32.set(t.m.subarray(0, t.r * width), p >> 2)
@@ -380,4 +392,15 @@ export function loraStored(dtype: Dtype, rows: number, width: number, terms: Sto
     }
   })
   drain(u8.subarray(pw, pw + n * eb))
+}
+
+/**
+ * A scratch view of `length` bytes for a file read at `fileOffset`, placed by the DIRECT_IO_ALIGN
+ * contract (so FileIo.readDirect can use O_DIRECT). Valid until the next call into this module.
+ */
+export function directScratch(length: number, fileOffset: number): Uint8Array {
+  need()
+  const p0 = reserve(length + 4 * DIRECT_IO_ALIGN)
+  const p = Math.ceil((p0 + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  return u8.subarray(p, p + length)
 }

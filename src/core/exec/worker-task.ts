@@ -1,6 +1,7 @@
 import type { ChunkTask } from './run-chunk'
 import type { StatChunkTask, StatPartial } from './run-stat-chunk'
 import type { RowScan, RowScanTask } from './scan-rows'
+import type { TensorRef } from '../../shared/plan'
 
 /**
  * What a pool worker receives. `control` is a SharedArrayBuffer shared by all tasks of one job:
@@ -11,8 +12,10 @@ export type WorkerTask =
   | { kind: 'stat'; stat: StatChunkTask; control: SharedArrayBuffer }
   | { kind: 'hash'; file: string; control: SharedArrayBuffer }
   | { kind: 'rows'; scan: RowScanTask; control: SharedArrayBuffer }
+  /** ‖B·A‖²_F of one LoRA module (lora_A (r, in) and lora_B (out, r) refs), for the per-layer plot. */
+  | { kind: 'lora-norm'; a: TensorRef; b: TensorRef; control: SharedArrayBuffer }
 
-export type WorkerResult = { kind: 'chunk' } | { kind: 'stat'; partial: StatPartial } | { kind: 'hash'; sha256: string; bytes: number } | { kind: 'rows'; scan: RowScan }
+export type WorkerResult = { kind: 'chunk' } | { kind: 'stat'; partial: StatPartial } | { kind: 'hash'; sha256: string; bytes: number } | { kind: 'rows'; scan: RowScan } | { kind: 'lora-norm'; sq: number }
 
 /** Runs worker tasks: a piscina pool in the app and CLI, or in-process in unit tests. */
 export interface TaskRunner {

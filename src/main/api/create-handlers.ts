@@ -22,7 +22,8 @@ export interface ApiContext {
   /** Absolute path of resources/demo. */
   demoDir: string
   settings: SettingsStore
-  jobs: Pick<JobManager, 'start' | 'cancel' | 'list' | 'plan'>
+  /** The job manager; its pool (`runner`), when given, also runs adapter.deltaNorms off this thread. */
+  jobs: Pick<JobManager, 'start' | 'cancel' | 'list' | 'plan'> & Partial<Pick<JobManager, 'runner'>>
   /** A native folder dialog; web mode has none and returns null (the UI shows a path input). */
   pickFolder(): Promise<string | null>
   /**
@@ -147,7 +148,7 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
       return ctx.jobs.plan(request)
     },
     async 'adapter.deltaNorms'({ path }) {
-      return adapterDeltaNorms({ dir: path })
+      return adapterDeltaNorms({ dir: path, runner: ctx.jobs.runner })
     },
     async 'tokens.preview'(p) {
       return (compare ??= createCompareService()).tokensPreview(p)

@@ -31,7 +31,8 @@ export class JobManager {
 
   /** `hub` gives Hub jobs (hub-download, hub-upload) their config, `compare` runs compare-corpus jobs; the composition roots inject them. */
   constructor(
-    private readonly runner: TaskRunner,
+    /** The engine's worker pool; also lends short compute tasks to the API (adapter.deltaNorms). */
+    readonly runner: TaskRunner,
     private readonly deps: { hub?: HubJobDeps; compare?: CompareService } = {},
   ) {}
 
