@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, writeFile, copyFile, stat } from 'node:fs/promises'
+import { totalmem } from 'node:os'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Plan, TensorPlan } from '../../shared/plan'
 import type { JobProgress } from '../../shared/progress'
@@ -47,6 +48,22 @@ export function chunkRows(t: TensorPlan): [number, number][] {
   for (let r = 0; r < rows; r += perChunk) out.push([r, Math.min(rows, r + perChunk)])
   return out
 }
+
+/**
+ * Whether a job reads its inputs around the page cache (O_DIRECT, FileIo.readDirect). A job reads
+ * each input byte once; when the inputs are a large part of memory, caching them only makes the
+ * kernel evict and reclaim (7B merge on a 24 GB machine: 36.7 → 20.2 s of system time), while a
+ * small model is likely cached already and is read fastest from memory. GRAFT_DIRECT_IO=1 / 0
+ * forces the choice.
+ */
+export function useDirectReads(inputBytes: number, env: NodeJS.ProcessEnv = process.env, memBytes: number = totalmem()): boolean {
+  if (env.GRAFT_DIRECT_IO === '1') return true
+  if (env.GRAFT_DIRECT_IO === '0') return false
+  return inputBytes > memBytes * DIRECT_READ_MEMORY_SHARE
+}
+
+/** useDirectReads turns on when the inputs exceed this share of physical memory. */
+export const DIRECT_READ_MEMORY_SHARE = 0.25
 
 export function tempDirFor(outDir: string): string {
   return join(dirname(outDir), `.${basename(outDir)}.graft-tmp-${randomBytes(4).toString('hex')}`)
@@ -133,6 +150,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     }
     // Phase 2: tensors, each cut into bounded row chunks, all chunks in one queue.
     phase = 'tensors'
+    const sourceBytes = plan.tensors.reduce((n, t) => n + (t.source?.byteLength ?? 0), 0)
+    const directRead = useDirectReads(sourceBytes)
     const remaining = new Map<string, number>()
     const tasks: { task: WorkerTask; tensor: string }[] = []
     for (const t of plan.tensors) {
@@ -144,7 +163,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       if (t.newRows && 'perRow' in t.newRows.init) for (const id of t.newRows.init.perRow) needed[id] = statVectors[id]
       for (const s of t.setRows ?? []) if ('stat' in s.from) needed[s.from.stat] = statVectors[s.from.stat]
       const byteRange = isByteCopy(t)
-      for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed, byteRange }, control } })
+      for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed, byteRange, directRead }, control } })
     }
     await runAll(
       runner,

@@ -35,7 +35,7 @@ export class FileIo {
    * aligned to `align`: the caller guarantees that `into` lies at the same offset modulo `align`
    * as `offset`, inside a buffer with `align` bytes of scratch before and after it (which this
    * overwrites). Falls back to `read` wherever that is not the case or O_DIRECT fails.
-   * GRAFT_NO_DIRECT_IO=1 turns it off.
+   * GRAFT_DIRECT_IO=0 turns it off everywhere.
    */
   readDirect(file: string, offset: number, into: Uint8Array, align: number): void {
     const length = into.length
@@ -105,5 +105,5 @@ export class FileIo {
   }
 }
 
-/** O_DIRECT where Node defines it (Linux), unless GRAFT_NO_DIRECT_IO=1; else 0 (never used). */
-const DIRECT_FLAG: number = typeof process !== 'undefined' && process.env.GRAFT_NO_DIRECT_IO === '1' ? 0 : ((constants as { O_DIRECT?: number }).O_DIRECT ?? 0)
+/** O_DIRECT where Node defines it (Linux), unless GRAFT_DIRECT_IO=0; else 0 (never used). */
+const DIRECT_FLAG: number = typeof process !== 'undefined' && process.env.GRAFT_DIRECT_IO === '0' ? 0 : ((constants as { O_DIRECT?: number }).O_DIRECT ?? 0)

@@ -16,6 +16,8 @@ export interface ChunkTask {
   stats: Record<number, Float32Array>
   /** Pure byte copy: rowStart/rowEnd are byte offsets within the tensor (any dtype, sub-byte too). */
   byteRange?: boolean
+  /** Read sources around the page cache where possible (FileIo.readDirect); see useDirectReads. */
+  directRead?: boolean
 }
 
 /** A tensor whose output bytes are a prefix of its source's bytes: copied without decoding. */
@@ -131,11 +133,16 @@ function runFusedLora(task: ChunkTask, ctx: ChunkContext, rowElems: number, outO
     r1 - r0,
     rowElems,
     terms,
-    (into) => ctx.io.readDirect(src.file, readAt, into, DIRECT_IO_ALIGN),
+    (into) => readSource(task, ctx, src.file, readAt, into),
     (from) => ctx.io.write(task.outFile, outOffset, from),
     readAt,
   )
   ctx.onBytes?.((r1 - r0) * rowElems * eb)
+}
+
+function readSource(task: ChunkTask, ctx: ChunkContext, file: string, offset: number, into: Uint8Array): void {
+  if (task.directRead) ctx.io.readDirect(file, offset, into, DIRECT_IO_ALIGN)
+  else ctx.io.read(file, offset, into.length, into)
 }
 
 /** Executes one chunk: builds the output rows in f32 (or copies bytes) and writes them in place. */
@@ -156,7 +163,7 @@ export function runChunk(task: ChunkTask, ctx: ChunkContext): void {
       // A per-thread scratch (reused: fresh 8 MiB buffers pay their page faults every time),
       // placed so the read can bypass the page cache.
       const view = directScratch(n, src.offset + r0 + done)
-      ctx.io.readDirect(src.file, src.offset + r0 + done, view, DIRECT_IO_ALIGN)
+      readSource(task, ctx, src.file, src.offset + r0 + done, view)
       ctx.io.write(task.outFile, t.offset + r0 + done, view)
       ctx.onBytes?.(n)
     }
