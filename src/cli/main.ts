@@ -99,7 +99,11 @@ async function runPlan(plan: Plan, opts: { json: boolean; dryRun: boolean; overw
     }
   }
   try {
-    const res = await executePlan({ plan, runner, signal: abort.signal, onProgress, overwrite: opts.overwrite })
+    const onLog = (line: string) => {
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'log', message: line }) + '\n')
+      else process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`)
+    }
+    const res = await executePlan({ plan, runner, signal: abort.signal, onProgress, overwrite: opts.overwrite, onLog })
     if (tty) process.stderr.write('\n')
     if (opts.json) process.stdout.write(JSON.stringify({ type: 'done', outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds }) + '\n')
     else process.stdout.write(`Wrote ${res.outDir} (${formatBytes(res.bytesWritten)} in ${res.seconds.toFixed(2)} s)\n`)

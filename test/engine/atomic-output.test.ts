@@ -208,7 +208,11 @@ describe('(c) SIGKILL mid-run', () => {
     expect(temps.length).toBe(1) // the killed job's folder is left (SIGKILL runs no cleanup) …
     expect(await readdir(temps[0])).not.toContain(INDEX_FILE) // … and holds no index yet
     await expectInputsUnchanged(big)
-    for (const t of temps) await rm(t, { recursive: true, force: true })
+    // The next job writing beside it removes the dead job's folder, and says so in its log.
+    const log: string[] = []
+    await executePlan({ plan: await planConvert({ base: small, out: join(root, 'after-kill') }), runner: inProcessRunner(), onLog: (l) => log.push(l) })
+    expect(await tempFoldersFor(out)).toEqual([])
+    expect(log.join('\n')).toContain(temps[0])
   })
 
   it('killed at full speed: the destination is absent, or complete and valid', async () => {

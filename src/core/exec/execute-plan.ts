@@ -8,6 +8,7 @@ import { CancelledError, GraftError } from '../errors'
 import { buildIndexJson, encodeShardHeader, layoutShards } from '../safetensors/layout-shards'
 import { isByteCopy, rowGeometry } from './run-chunk'
 import { finishStat, type StatPartial } from './run-stat-chunk'
+import { removeStaleTemps, tempDirName } from './stale-temps'
 import { controlViews, newControl, type TaskRunner, type WorkerTask } from './worker-task'
 
 /** Working-set bound for one chunk (f32 values of the rows being built): keeps peak memory ≈ threads × this. */
@@ -24,6 +25,8 @@ export interface ExecuteOptions {
   onProgress?: (p: JobProgress) => void
   /** Replace an existing output folder. */
   overwrite?: boolean
+  /** Notes for the job's log (e.g. leftovers of killed jobs that were removed). */
+  onLog?: (line: string) => void
 }
 
 /** Byte copies move in slices of this size. */
@@ -66,7 +69,7 @@ export function useDirectReads(inputBytes: number, env: NodeJS.ProcessEnv = proc
 export const DIRECT_READ_MEMORY_SHARE = 0.25
 
 export function tempDirFor(outDir: string): string {
-  return join(dirname(outDir), `.${basename(outDir)}.graft-tmp-${randomBytes(4).toString('hex')}`)
+  return join(dirname(outDir), tempDirName(basename(outDir), process.pid, randomBytes(4).toString('hex')))
 }
 
 /**
@@ -111,6 +114,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
   try {
     if (signal?.aborted) throw new CancelledError()
     await mkdir(dirname(outDir), { recursive: true })
+    for (const p of await removeStaleTemps(dirname(outDir), TEMP_MARKER)) opts.onLog?.(`removed ${p}, the unfinished output of a Graft job that no longer runs`)
     await mkdir(tmp, { recursive: false })
     await writeFile(join(tmp, TEMP_MARKER), `Unfinished output of a Graft job started ${new Date(started).toISOString()}. Safe to delete.\n`)
     // Recreate the layout's headers from the plan (the plan fixes every offset).

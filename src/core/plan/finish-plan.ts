@@ -2,6 +2,7 @@ import type { Dtype } from '../../shared/dtypes'
 import type { FileEdit, Plan, PlanInput, PlanNote, RecipeKind, RowStat, TensorPlan, TensorRef } from '../../shared/plan'
 import { layoutShards } from '../safetensors/layout-shards'
 import { CHUNK_F32_BYTES } from '../exec/execute-plan'
+import { BASE_PROCESS_BYTES, defaultThreads, PER_THREAD_OVERHEAD_BYTES } from '../exec/threads'
 
 /** A tensor's recipe before the output layout fixes its shard and offset. */
 export type TensorDraft = Omit<TensorPlan, 'shard' | 'offset' | 'byteLength' | 'recipe'> & { group: number }
@@ -68,7 +69,7 @@ export function finishPlan(opts: {
     const used = s.rowList ? s.rowList.length : Math.min(rows, s.rows) - (s.fromRow ?? 0)
     bytesRead += used * rowBytes
   }
-  const threads = opts.threads ?? 2
+  const threads = opts.threads ?? defaultThreads()
   const largestSmall = Math.max(0, ...tensors.filter((t) => t.dora?.normAxis === 'column').map((t) => t.byteLength * 4))
   return {
     version: 1,
@@ -84,8 +85,10 @@ export function finishPlan(opts: {
     estimates: {
       bytesRead,
       bytesWritten: layout.shards.reduce((a, s) => a + s.size, 0),
-      // Each thread holds one chunk in f32 plus its encoded copy and source bytes (≈ 2.5× the f32 bound).
-      peakMemoryBytes: threads * Math.ceil(CHUNK_F32_BYTES * 2.5) + largestSmall,
+      // Each thread holds one chunk in f32 plus its encoded copy and source bytes (≈ 2.5× the f32
+      // bound) and its own heap; plus the process itself (calibrated on the 7B bench: 233 MB at 2
+      // threads, 332 MB at 4).
+      peakMemoryBytes: BASE_PROCESS_BYTES + threads * (Math.ceil(CHUNK_F32_BYTES * 2.5) + PER_THREAD_OVERHEAD_BYTES) + largestSmall,
       tensorCount: tensors.length,
     },
   }

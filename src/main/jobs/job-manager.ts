@@ -114,7 +114,7 @@ export class JobManager {
     const plan = await planJob(req, this.runner, signal)
     for (const d of plan.decisions) info.log.push(`decision: ${d.message}`)
     for (const w of plan.warnings) info.log.push(`warning: ${w.message}`)
-    const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: req.params.overwrite })
+    const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: req.params.overwrite, onLog: (line) => info.log.push(line) })
     info.log.push(`wrote ${res.outDir} (${res.bytesWritten} bytes in ${res.seconds.toFixed(2)} s)`)
     const verification = await verifyOutput({ plan, runner: this.runner, signal })
     info.log.push(verification.ok ? `verified: ${verification.tensors} tensors, vocab ${verification.vocab.embedRows ?? '?'}, no NaN/Inf in computed tensors` : `verification found problems: ${JSON.stringify({ mismatched: verification.mismatched, nonFinite: verification.nonFinite })}`)

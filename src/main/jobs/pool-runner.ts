@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { TaskRunner, WorkerResult, WorkerTask } from '../../core/exec/worker-task'
+import { defaultThreads } from '../../core/exec/threads'
 import { errorFromInfo, CancelledError, decodeWorkerError } from '../../core/errors'
 
 /** The worker entry when running from source (tsx); the Electron build passes its bundled chunk instead. */
@@ -12,7 +12,7 @@ export function sourceWorkerFile(): string {
 /** A piscina pool of worker threads that run engine tasks. */
 export function createPoolRunner(opts: { workerFile?: string; threads?: number } = {}): TaskRunner & { close(): Promise<void> } {
   const filename = opts.workerFile ?? sourceWorkerFile()
-  const threads = Math.max(1, opts.threads ?? Math.min(4, availableParallelism()))
+  const threads = Math.max(1, opts.threads ?? defaultThreads())
   const pool = new Piscina({
     filename,
     minThreads: 1,
