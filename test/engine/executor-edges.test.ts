@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chunkRows, CHUNK_F32_BYTES, executePlan } from '../../src/core/exec/execute-plan'
+import { chunkRows, CHUNK_F32_BYTES, copiedPrefixRows, COPY_CHUNK_BYTES, executePlan, workUnits } from '../../src/core/exec/execute-plan'
 import { inProcessRunner } from '../../src/core/exec/in-process-runner'
 import { planConvert } from '../../src/core/plan/plan-convert'
 import { openCheckpoint } from '../../src/core/safetensors/open-checkpoint'
@@ -27,6 +27,44 @@ const plan = (dtype: Dtype, shape: number[]): TensorPlan => ({
   byteLength: Math.ceil((shape.reduce((a, b) => a * b, 1) * DTYPE_BITS[dtype]) / 8),
   recipe: ['copy'],
   source: null,
+})
+
+describe('workUnits: the old rows of a resized tensor are copied as bytes', () => {
+  const resized = (extra: Partial<TensorPlan> = {}): TensorPlan => ({
+    ...plan('BF16', [40_000, 1000]),
+    source: { file: '/x', name: 'w', dtype: 'BF16', shape: [32_000, 1000], offset: 0, byteLength: 32_000 * 2000 },
+    newRows: { from: 32_000, init: { stat: 0 } },
+    ...extra,
+  })
+
+  it('covers the output once: byte ranges for rows below the source size, row chunks for the new rows', () => {
+    const t = resized()
+    expect(copiedPrefixRows(t)).toBe(32_000)
+    const units = workUnits(t)
+    const bytes = units.filter((u) => u.byteRange)
+    const rows = units.filter((u) => !u.byteRange)
+    let next = 0
+    for (const u of bytes) {
+      expect(u.start).toBe(next)
+      expect(u.end - u.start).toBeLessThanOrEqual(COPY_CHUNK_BYTES)
+      next = u.end
+    }
+    expect(next).toBe(32_000 * 2000)
+    next = 32_000
+    for (const u of rows) {
+      expect(u.start).toBe(next)
+      next = u.end
+    }
+    expect(next).toBe(40_000)
+  })
+
+  it('stops the copy at a replaced row, and never copies around LoRA, DoRA, bias terms or a dtype change', () => {
+    expect(copiedPrefixRows(resized({ setRows: [{ rows: [7, 31_999], from: { stat: 1 } }] }))).toBe(7)
+    expect(copiedPrefixRows(resized({ dtype: 'F16' }))).toBe(0)
+    expect(copiedPrefixRows(resized({ lora: [{} as never] }))).toBe(0)
+    expect(copiedPrefixRows(resized({ newRows: undefined }))).toBe(0)
+    expect(workUnits(resized({ lora: [{} as never] })).every((u) => !u.byteRange)).toBe(true)
+  })
 })
 
 describe('chunkRows', () => {

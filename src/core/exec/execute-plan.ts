@@ -36,7 +36,7 @@ export const COPY_CHUNK_BYTES = 32 << 20
  * Splits one tensor into work units: byte ranges for pure copies (any dtype, sub-byte too), else
  * row ranges whose f32 working set stays under CHUNK_F32_BYTES.
  */
-export function chunkRows(t: TensorPlan): [number, number][] {
+export function chunkRows(t: TensorPlan, fromRow = 0): [number, number][] {
   if (isByteCopy(t)) {
     const out: [number, number][] = []
     for (let b = 0; b < t.byteLength; b += COPY_CHUNK_BYTES) out.push([b, Math.min(t.byteLength, b + COPY_CHUNK_BYTES)])
@@ -48,7 +48,34 @@ export function chunkRows(t: TensorPlan): [number, number][] {
   if (t.dora && t.dora.normAxis === 'column') return [[0, rows]]
   const perChunk = Math.max(1, Math.floor(CHUNK_F32_BYTES / (4 * Math.max(1, rowElems))))
   const out: [number, number][] = []
-  for (let r = 0; r < rows; r += perChunk) out.push([r, Math.min(rows, r + perChunk)])
+  for (let r = fromRow; r < rows; r += perChunk) out.push([r, Math.min(rows, r + perChunk)])
+  return out
+}
+
+/**
+ * Leading rows of `t` that are its source's rows unchanged — the old rows of a resized
+ * embedding or head: copied as bytes instead of being decoded and encoded again. 0 when the
+ * tensor has no new rows, changes dtype, or has LoRA, DoRA or bias terms; a replaced row ends it.
+ */
+export function copiedPrefixRows(t: TensorPlan): number {
+  const src = t.source
+  if (!src || !t.newRows || src.dtype !== t.dtype || t.lora?.length || t.dora || t.biasTerms?.length) return 0
+  const { rows, rowElems } = rowGeometry(t.shape)
+  const s = rowGeometry(src.shape)
+  if (rowElems === 0 || s.rowElems !== rowElems || src.shape.length !== t.shape.length) return 0
+  let n = Math.min(s.rows, t.newRows.from, rows)
+  for (const sr of t.setRows ?? []) for (const r of sr.rows) n = Math.min(n, r)
+  return Math.max(0, n)
+}
+
+/** A tensor's work units: byte ranges (`byteRange`) and row ranges, covering its output once. */
+export function workUnits(t: TensorPlan): { start: number; end: number; byteRange: boolean }[] {
+  if (isByteCopy(t)) return chunkRows(t).map(([start, end]) => ({ start, end, byteRange: true }))
+  const prefix = copiedPrefixRows(t)
+  const out: { start: number; end: number; byteRange: boolean }[] = []
+  const prefixBytes = prefix * (t.byteLength / rowGeometry(t.shape).rows)
+  for (let b = 0; b < prefixBytes; b += COPY_CHUNK_BYTES) out.push({ start: b, end: Math.min(prefixBytes, b + COPY_CHUNK_BYTES), byteRange: true })
+  for (const [start, end] of chunkRows(t, prefix)) out.push({ start, end, byteRange: false })
   return out
 }
 
@@ -160,14 +187,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     const tasks: { task: WorkerTask; tensor: string }[] = []
     for (const t of plan.tensors) {
       const outFile = join(tmp, layout.shards[t.shard].file)
-      const chunks = chunkRows(t)
-      remaining.set(t.name, chunks.length)
+      const units = workUnits(t)
+      remaining.set(t.name, units.length)
       const needed: Record<number, number[]> = {}
       if (t.newRows && 'stat' in t.newRows.init) needed[t.newRows.init.stat] = statVectors[t.newRows.init.stat]
       if (t.newRows && 'perRow' in t.newRows.init) for (const id of t.newRows.init.perRow) needed[id] = statVectors[id]
       for (const s of t.setRows ?? []) if ('stat' in s.from) needed[s.from.stat] = statVectors[s.from.stat]
-      const byteRange = isByteCopy(t)
-      for (const [r0, r1] of chunks) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: r0, rowEnd: r1, outFile, stats: needed, byteRange, directRead }, control } })
+      for (const u of units) tasks.push({ tensor: t.name, task: { kind: 'chunk', chunk: { tensor: t, rowStart: u.start, rowEnd: u.end, outFile, stats: needed, byteRange: u.byteRange, directRead }, control } })
     }
     await runAll(
       runner,
