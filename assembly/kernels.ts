@@ -572,3 +572,67 @@ export function loraRowsStored(coefs: usize, m: usize, packed: usize, width: i32
   else if (dtype == DT_F16) loraStoredDtype(coefs, m, packed, width, r, s, w, rows, round, DT_F16)
   else loraStoredDtype(coefs, m, packed, width, r, s, w, rows, round, DT_F32)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Row statistics: column sums in f64 (the mean row of a resize).
+
+/** The 4 f32 lanes of stored elements at p (dt: 0 f32, 1 bf16, 2 f16) as f32x4. */
+// @ts-ignore: decorator
+@inline function load4Stored(p: usize, dt: i32): v128 {
+  if (dt == DT_F32) return v128.load(p)
+  const h = v128.load64_zero(p)
+  if (dt == DT_BF16) return bf16ToF32x4Lo(h)
+  return f16ToF32x4(i32x4.extend_low_i16x8_u(h))
+}
+
+// @ts-ignore: decorator
+@inline function load1Stored(p: usize, dt: i32): f32 {
+  if (dt == DT_F32) return load<f32>(p)
+  if (dt == DT_BF16) return reinterpret<f32>(<u32>load<u16>(p) << 16)
+  return reinterpret<f32>(f16ToF32Scalar(<u32>load<u16>(p)))
+}
+
+// @ts-ignore: decorator
+@inline function rowSumsDtype(src: usize, rows: i32, width: i32, sum: usize, trainedOnly: i32, eps: f64, dt: i32): i32 {
+  const eb: usize = dt == DT_F32 ? 4 : 2
+  const rowBytes = <usize>width * eb
+  const full = width & ~3
+  let count = 0
+  for (let i = 0; i < rows; i++) {
+    const row = src + <usize>i * rowBytes
+    if (trainedOnly) {
+      // max |x| over the row; a NaN anywhere makes it NaN (f32x4.max propagates NaN), so the
+      // row counts as untrained, as in the JS reference.
+      let m = f32x4.splat(0)
+      for (let j = 0; j < full; j += 4) m = f32x4.max(m, f32x4.abs(load4Stored(row + <usize>j * eb, dt)))
+      for (let j = full; j < width; j++) m = f32x4.max(m, f32x4.abs(f32x4.splat(load1Stored(row + <usize>j * eb, dt))))
+      m = f32x4.max(m, v128.shuffle<u32>(m, m, 2, 3, 0, 1))
+      m = f32x4.max(m, v128.shuffle<u32>(m, m, 1, 0, 3, 2))
+      if (!(<f64>f32x4.extract_lane(m, 0) > eps)) continue
+    }
+    for (let j = 0; j < full; j += 4) {
+      const v = load4Stored(row + <usize>j * eb, dt)
+      const s = sum + (<usize>j << 3)
+      v128.store(s, f64x2.add(v128.load(s), f64x2.promote_low_f32x4(v)))
+      v128.store(s, f64x2.add(v128.load(s, 16), f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1))), 16)
+    }
+    for (let j = full; j < width; j++) {
+      const s = sum + (<usize>j << 3)
+      store<f64>(s, load<f64>(s) + <f64>load1Stored(row + <usize>j * eb, dt))
+    }
+    count++
+  }
+  return count
+}
+
+/**
+ * Adds `rows` rows of `width` stored elements (dtype 0 f32, 1 bf16, 2 f16) at src to the f64
+ * column sums at sum, row after row (the JS reference's order, so the same bits). trainedOnly:
+ * skip rows whose max |x| is not above eps (all-zero rows, and rows holding a NaN). Returns the
+ * number of rows added.
+ */
+export function rowSums(src: usize, dtype: i32, rows: i32, width: i32, sum: usize, trainedOnly: i32, eps: f64): i32 {
+  if (dtype == DT_BF16) return rowSumsDtype(src, rows, width, sum, trainedOnly, eps, DT_BF16)
+  if (dtype == DT_F16) return rowSumsDtype(src, rows, width, sum, trainedOnly, eps, DT_F16)
+  return rowSumsDtype(src, rows, width, sum, trainedOnly, eps, DT_F32)
+}

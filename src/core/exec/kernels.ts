@@ -132,3 +132,41 @@ export function directScratch(length: number, fileOffset: number): Uint8Array {
   if (!jsScratch || jsScratch.byteLength < length + 3 * a) jsScratch = new ArrayBuffer(length + 3 * a)
   return new Uint8Array(jsScratch, a + (fileOffset % a), length)
 }
+
+/**
+ * Column sums in f64 over `rows` stored rows (`width` elements each) added row after row to
+ * `sum`; `fill` writes the stored bytes into the buffer it gets (placed for O_DIRECT at
+ * `fileOffset`, see DIRECT_IO_ALIGN). trainedOnly skips rows whose max |x| is not above eps (zero
+ * rows, and rows holding a NaN). Returns the rows added. Wasm when loaded; rowSumsJs otherwise.
+ */
+export function rowSums(dtype: Dtype, rows: number, width: number, fill: (into: Uint8Array) => void, sum: Float64Array, trainedOnly: boolean, eps: number, fileOffset = 0): number {
+  if (wasm.enabled && (dtype === 'F32' || dtype === 'BF16' || dtype === 'F16')) return wasm.rowSums(dtype, rows, width, fill, sum, trainedOnly, eps, fileOffset)
+  const eb = dtype === 'F32' ? 4 : dtype === 'BF16' || dtype === 'F16' ? 2 : 0
+  if (!eb) throw new Error(`rowSums: ${dtype} is not a float dtype Graft computes with`)
+  const n = rows * width * eb
+  const a = DIRECT_IO_ALIGN
+  const bytes = new Uint8Array(new ArrayBuffer(n + 3 * a), a + (fileOffset % a), n)
+  fill(bytes)
+  return rowSumsJs(dtype, bytes, rows, width, sum, trainedOnly, eps)
+}
+
+/** Reference for rowSums, on bytes already read. */
+export function rowSumsJs(dtype: Dtype, bytes: Uint8Array, rows: number, width: number, sum: Float64Array, trainedOnly: boolean, eps: number): number {
+  const vals = new Float32Array(rows * width)
+  decodeToF32Js(dtype, bytes, vals)
+  let count = 0
+  for (let i = 0; i < rows; i++) {
+    const row = vals.subarray(i * width, (i + 1) * width)
+    if (trainedOnly) {
+      let max = 0
+      for (let j = 0; j < width; j++) {
+        const x = Math.abs(row[j])
+        if (x > max || Number.isNaN(x)) max = x
+      }
+      if (!(max > eps)) continue
+    }
+    for (let j = 0; j < width; j++) sum[j] += row[j]
+    count++
+  }
+  return count
+}

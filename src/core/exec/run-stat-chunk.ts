@@ -1,6 +1,7 @@
 import type { RowStat } from '../../shared/plan'
 import type { FileIo } from './file-io'
-import { rowGeometry, scratchBytes } from './run-chunk'
+import { rowGeometry } from './run-chunk'
+import { rowSums } from './kernels'
 import { decodeToF32 } from '../dtype/convert'
 
 export interface StatChunkTask {
@@ -29,25 +30,9 @@ export function runStatChunk(task: StatChunkTask, io: FileIo): StatPartial {
     }
     return { sum, count: stat.rowList.length }
   }
-  const n = (r1 - r0) * rowElems
-  const len = n * bpe
-  const vals = new Float32Array(scratchBytes('stat-vals', n * 4), 0, n)
-  decodeToF32(ref.dtype, io.read(ref.file, ref.offset + r0 * rowElems * bpe, len, new Uint8Array(scratchBytes('stat-src', len), 0, len)), vals)
-  let count = 0
-  const eps = stat.eps ?? 1e-16
-  for (let i = 0; i < r1 - r0; i++) {
-    const row = vals.subarray(i * rowElems, (i + 1) * rowElems)
-    if (stat.kind === 'trained-mean') {
-      let max = 0
-      for (let j = 0; j < rowElems; j++) {
-        const a = Math.abs(row[j])
-        if (a > max || Number.isNaN(a)) max = a
-      }
-      if (!(max > eps)) continue
-    }
-    for (let j = 0; j < rowElems; j++) sum[j] += row[j]
-    count++
-  }
+  const len = (r1 - r0) * rowElems * bpe
+  const at = ref.offset + r0 * rowElems * bpe
+  const count = rowSums(ref.dtype, r1 - r0, rowElems, (into) => io.read(ref.file, at, len, into), sum, stat.kind === 'trained-mean', stat.eps ?? 1e-16, at)
   return { sum, count }
 }
 

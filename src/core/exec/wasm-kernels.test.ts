@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { decodeToF32, decodeToF32Js, encodeFromF32, encodeFromF32Js, roundThrough, roundThroughJs } from '../dtype/convert'
-import { addInto, addIntoJs, loraRows, loraRowsJs, loraStored, loraStoredJs, rowDelta, rowDeltaJs } from './kernels'
+import { addInto, addIntoJs, loraRows, loraRowsJs, loraStored, loraStoredJs, rowDelta, rowDeltaJs, rowSumsJs } from './kernels'
 import * as wasm from './wasm-kernels'
 
 const dv = new DataView(new ArrayBuffer(4))
@@ -406,6 +406,32 @@ describe('wasm kernels', () => {
       let want = new Uint8Array(0)
       loraStoredJs('BF16', rows, width, [term], (into) => into.set(stored), (from) => (want = from.slice()))
       expectSameBits(want, out, 'dispatch')
+    })
+
+    it('rowSums (f64 column sums of stored rows, trained rows only or all) equals the JS loop', () => {
+      for (const dtype of ['BF16', 'F16', 'F32'] as const) {
+        const eb = dtype === 'F32' ? 4 : 2
+        for (const [width, rows] of [[4096, 9], [37, 40], [3, 5], [1, 12], [64, 300]] as const) {
+          const vals = weightLike(width * rows)
+          // Planted rows: all zero, all tiny (≤ eps once decoded), one NaN, one huge value.
+          vals.fill(0, 0, width)
+          if (rows > 2) vals.fill(1e-20, width, 2 * width)
+          if (rows > 3) vals[3 * width + (width >> 1)] = NaN
+          if (rows > 4) vals[4 * width] = 6e4
+          const bytes = new Uint8Array(width * rows * eb)
+          encodeFromF32Js(dtype, vals, bytes)
+          for (const trained of [true, false]) {
+            const a = new Float64Array(width).fill(0.25)
+            const b = new Float64Array(width).fill(0.25)
+            const ca = rowSumsJs(dtype, bytes, rows, width, a, trained, 1e-16)
+            const cb = wasm.rowSums(dtype, rows, width, (into) => into.set(bytes), b, trained, 1e-16, 12345)
+            const what = `rowSums ${dtype} width=${width} rows=${rows} trained=${trained}`
+            expect(cb, what).toBe(ca)
+            for (let j = 0; j < width; j++) if (!(Number.isNaN(a[j]) && Number.isNaN(b[j])) && a[j] !== b[j]) expect.fail(`${what}: column ${j}: ${a[j]} vs ${b[j]}`)
+            if (trained) expect(ca, what).toBe(rows - (rows > 3 ? 3 : rows > 2 ? 2 : 1))
+          }
+        }
+      }
     })
 
     it('survives memory growth: results stay right after a call that grows the memory', () => {

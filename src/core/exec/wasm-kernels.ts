@@ -34,9 +34,10 @@ interface KernelExports {
   packTiles(m: number, width: number, r: number, packed: number): void
   loraRows(coefs: number, m: number, packed: number, width: number, r: number, s: number, w: number, rows: number, round: number): void
   loraRowsStored(coefs: number, m: number, packed: number, width: number, r: number, s: number, w: number, rows: number, round: number, dtype: number): void
+  rowSums(src: number, dtype: number, rows: number, width: number, sum: number, trainedOnly: number, eps: number): number
 }
 
-const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'packTiles', 'loraRows', 'loraRowsStored'] as const
+const FUNCTIONS = ['heapBase', 'decodeBf16', 'encodeBf16', 'decodeF16', 'encodeF16', 'roundBf16', 'roundF16', 'addInto', 'rowDelta', 'loraRow', 'packTiles', 'loraRows', 'loraRowsStored', 'rowSums'] as const
 
 function env(name: string): string | undefined {
   return typeof process !== 'undefined' ? process.env?.[name] : undefined
@@ -403,4 +404,27 @@ export function directScratch(length: number, fileOffset: number): Uint8Array {
   const p0 = reserve(length + 4 * DIRECT_IO_ALIGN)
   const p = Math.ceil((p0 + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
   return u8.subarray(p, p + length)
+}
+
+/**
+ * Column sums in f64 of `rows` stored rows (F32, BF16 or F16; `width` elements each), added row
+ * after row to `sum`; `fill` puts the stored bytes into wasm memory (placed by the DIRECT_IO_ALIGN
+ * contract for `fileOffset`). trainedOnly skips rows whose max |x| is not above eps (zero rows,
+ * rows with a NaN). Returns the rows added. Same bits as the JS loop in run-stat-chunk.
+ */
+export function rowSums(dtype: Dtype, rows: number, width: number, fill: (into: Uint8Array) => void, sum: Float64Array, trainedOnly: boolean, eps: number, fileOffset = 0): number {
+  const dt = STORED_DTYPES[dtype]
+  if (dt === undefined) throw unsupported('rowSums', dtype)
+  if (sum.length < width) throw new RangeError('rowSums: sum is shorter than a row')
+  const k = need()
+  const eb = dtype === 'F32' ? 4 : 2
+  const n = rows * width * eb
+  const p0 = reserve(5 * DIRECT_IO_ALIGN + alignUp(n) + alignUp(width * 8) + ALIGN)
+  const ps = p0
+  const pw = Math.ceil((ps + alignUp(width * 8) + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  fill(u8.subarray(pw, pw + n))
+  new Float64Array(buf!, ps, width).set(sum.subarray(0, width))
+  const count = k.rowSums(pw, dt, rows, width, ps, trainedOnly ? 1 : 0, eps)
+  sum.set(new Float64Array(wasm!.memory.buffer, ps, width))
+  return count
 }
