@@ -275,35 +275,7 @@ const MODE_ADD_F16: i32 = 3 //      w  += roundThrough('F16', delta)
 
 // @ts-ignore: decorator
 @inline function tile32(coef: usize, mc: usize, rowBytes: usize, r: i32, sv: v128, o: usize, mode: i32): void {
-  let a0 = f32x4.splat(0)
-  let a1 = f32x4.splat(0)
-  let a2 = f32x4.splat(0)
-  let a3 = f32x4.splat(0)
-  let a4 = f32x4.splat(0)
-  let a5 = f32x4.splat(0)
-  let a6 = f32x4.splat(0)
-  let a7 = f32x4.splat(0)
-  let p = mc
-  for (let k = 0; k < r; k++) {
-    const c = v128.load32_splat(coef + (<usize>k << 2))
-    a0 = f32x4.add(a0, f32x4.mul(c, v128.load(p)))
-    a1 = f32x4.add(a1, f32x4.mul(c, v128.load(p, 16)))
-    a2 = f32x4.add(a2, f32x4.mul(c, v128.load(p, 32)))
-    a3 = f32x4.add(a3, f32x4.mul(c, v128.load(p, 48)))
-    a4 = f32x4.add(a4, f32x4.mul(c, v128.load(p, 64)))
-    a5 = f32x4.add(a5, f32x4.mul(c, v128.load(p, 80)))
-    a6 = f32x4.add(a6, f32x4.mul(c, v128.load(p, 96)))
-    a7 = f32x4.add(a7, f32x4.mul(c, v128.load(p, 112)))
-    p += rowBytes
-  }
-  finish4(o, a0, sv, mode)
-  finish4(o + 16, a1, sv, mode)
-  finish4(o + 32, a2, sv, mode)
-  finish4(o + 48, a3, sv, mode)
-  finish4(o + 64, a4, sv, mode)
-  finish4(o + 80, a5, sv, mode)
-  finish4(o + 96, a6, sv, mode)
-  finish4(o + 112, a7, sv, mode)
+  tile32Stored(coef, mc, rowBytes, r, sv, o, mode, DT_F32)
 }
 
 // @ts-ignore: decorator
@@ -453,12 +425,17 @@ const DT_F16: i32 = 2
   return v128.bitselect(i32x4.splat(0x7e00), f32ToF16x4(x), isNan)
 }
 
-/** 8 stored elements at o (16 bytes of bf16/f16, or 32 of f32) += the deltas of accumulators a, b. */
+/** 8 stored elements at o (16 bytes of bf16/f16, or 32 of f32) += the deltas of accumulators a, b (f32 with MODE_DELTA: = the deltas). */
 // @ts-ignore: decorator
 @inline function finishStored8(o: usize, a: v128, b: v128, sv: v128, mode: i32, dt: i32): void {
   const da = scaledDelta(a, sv, mode)
   const db = scaledDelta(b, sv, mode)
   if (dt == DT_F32) {
+    if (mode == MODE_DELTA) {
+      v128.store(o, da)
+      v128.store(o, db, 16)
+      return
+    }
     v128.store(o, f32x4.add(v128.load(o), da))
     v128.store(o, f32x4.add(v128.load(o, 16), db), 16)
     return

@@ -1,20 +1,9 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { DEMO, SHOTS, startWebMode, type WebMode } from './web-mode'
+import { DEMO, libraryRow, SHOTS, useWebMode } from './web-mode'
 
-let web: WebMode
+const web = useWebMode()
 
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true })
-  web = await startWebMode()
-})
-
-test.afterAll(async () => {
-  await web?.stop()
-})
-
-const libraryRow = (page: Page, name: string) => page.locator('.library-table tbody tr').filter({ has: page.getByRole('button', { name, exact: true }) })
 const truthCell = (page: Page, label: string) => page.locator('.truth-cell').filter({ has: page.getByText(label, { exact: true }) }).locator('dd').first()
 
 test('Inspect the demo base: truth table, then Scan rows shows the 6 untrained rows and the histograms', async ({ page }) => {

@@ -1,18 +1,8 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { SHOTS, startWebMode, type WebMode } from './web-mode'
+import { SHOTS, useWebMode } from './web-mode'
 
-let web: WebMode
-
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true })
-  web = await startWebMode()
-})
-
-test.afterAll(async () => {
-  await web?.stop()
-})
+const web = useWebMode()
 
 const heading = (page: Page, name: string) => page.getByRole('heading', { name, level: 1 })
 const navButton = (page: Page, name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true })

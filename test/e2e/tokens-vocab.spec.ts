@@ -1,21 +1,10 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
-import { DEMO, SHOTS, startWebMode, type WebMode } from './web-mode'
+import { expect, test } from '@playwright/test'
+import { DEMO, libraryRow, nav, SHOTS, useWebMode } from './web-mode'
 
-let web: WebMode
+const web = useWebMode()
 
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true })
-  web = await startWebMode()
-})
-
-test.afterAll(async () => {
-  await web?.stop()
-})
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true })
-const libraryRow = (page: Page, name: string) => page.locator('.library-table tbody tr').filter({ has: page.getByRole('button', { name, exact: true }) })
 
 test('extend the demo vocabulary with two words: the preview shows each as one token, the plan lists pieces and merges, the output has 32,010 tokens', async ({ page }) => {
   const errors: string[] = []

@@ -1,18 +1,9 @@
 import { mkdir, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { SHOTS, startWebMode, type WebMode } from './web-mode'
+import { SHOTS, useWebMode } from './web-mode'
 
-let web: WebMode
-
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true })
-  web = await startWebMode()
-})
-
-test.afterAll(async () => {
-  await web?.stop()
-})
+const web = useWebMode()
 
 /** The Library table row whose name button is exactly `name`. */
 const row = (page: Page, name: string) => page.locator('.library-table tbody tr').filter({ has: page.getByRole('button', { name, exact: true }) })

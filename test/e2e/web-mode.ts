@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { test, type Page } from '@playwright/test'
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -92,3 +93,47 @@ export async function spawnWebMode(env: NodeJS.ProcessEnv, base: string): Promis
     },
   }
 }
+
+/**
+ * Starts web mode once for the calling spec file (beforeAll, after creating SHOTS) and stops it
+ * afterwards (afterAll). The returned object reads through to the running instance.
+ */
+export function useWebMode(env: NodeJS.ProcessEnv = {}): WebMode {
+  let running: WebMode | undefined
+  test.beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true })
+    running = await startWebMode(env)
+  })
+  test.afterAll(async () => {
+    await running?.stop()
+  })
+  const get = () => {
+    if (!running) throw new Error('web mode is not running (useWebMode starts it in beforeAll)')
+    return running
+  }
+  return {
+    get url() {
+      return get().url
+    },
+    get origin() {
+      return get().origin
+    },
+    get configDir() {
+      return get().configDir
+    },
+    get hfCache() {
+      return get().hfCache
+    },
+    get scratch() {
+      return get().scratch
+    },
+    output: () => get().output(),
+    stop: () => get().stop(),
+  }
+}
+
+/** The sidebar button of a screen. */
+export const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true })
+
+/** The Library table's row for the entry named `name`. */
+export const libraryRow = (page: Page, name: string) => page.locator('.library-table tbody tr').filter({ has: page.getByRole('button', { name, exact: true }) })
