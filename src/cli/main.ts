@@ -34,6 +34,9 @@ Usage:
   graft tokens add --in DIR --out DIR [--token T ...] [--special T ...] [--tokens-file F]
               [--init trained-mean|mean|subtoken-mean|mean-noise|zeros] [--pad-to-multiple-of K]
               [--adapter DIR[:WEIGHT] ...]     Add tokens and resize in one pass (merging adapters too)
+              [--pad T] [--bos T] [--eos T] [--unk T]
+                                               Set special-token roles (a token added here or one the
+                                               tokenizer has; roles alone need no new token)
   graft tokens extend --in DIR --out DIR --token T ... [--tokens-file F] [--force] [--init ...]
                                                True vocabulary extension (BPE pieces + merges, for a new
                                                language), verified reachable, and resize in one pass
@@ -298,18 +301,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'tokens': {
         const [sub, ...args] = rest
         if (sub !== 'add' && sub !== 'extend') fail('usage: graft tokens add|extend --in DIR --out DIR --token T [--special T] ...')
-        const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, token: { type: 'string', multiple: true }, special: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'pad-to-multiple-of': { type: 'string' }, adapter: { type: 'string', multiple: true }, force: { type: 'boolean', default: false } } })
+        const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, token: { type: 'string', multiple: true }, special: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, init: { type: 'string', default: 'trained-mean' }, seed: { type: 'string' }, 'pad-to-multiple-of': { type: 'string' }, adapter: { type: 'string', multiple: true }, force: { type: 'boolean', default: false }, pad: { type: 'string' }, bos: { type: 'string' }, eos: { type: 'string' }, unk: { type: 'string' } } })
         if (!values.in || !values.out) fail(`tokens ${sub} needs --in DIR and --out DIR`)
+        const roles = { pad: values.pad, bos: values.bos, eos: values.eos, unk: values.unk }
+        const hasRoles = Object.values(roles).some((v) => v !== undefined)
         if (sub === 'extend' && values.special?.length) fail('tokens extend adds vocabulary pieces; special tokens are added tokens: use graft tokens add --special')
         const tokens = [...(values.token ?? []).map((content) => ({ content, special: false })), ...(values.special ?? []).map((content) => ({ content, special: true }))]
         if (values['tokens-file']) {
           const text = await readFile(values['tokens-file'], 'utf8')
           for (const line of text.split(/\r?\n/)) if (line.trim()) tokens.push({ content: line.replace(/\s+$/, ''), special: false })
         }
-        if (tokens.length === 0) fail('tokens add needs at least one --token, --special or --tokens-file')
+        if (tokens.length === 0 && !hasRoles) fail(`tokens ${sub} needs at least one --token, --special or --tokens-file (or a role: --pad, --bos, --eos, --unk)`)
         const init = values.init === 'subtoken-mean' ? ('subtoken-mean' as const) : parseInit(values.init!, values.seed)
-        const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg), mode: sub === 'extend' ? 'vocab' : 'added', force: values.force })
-        if (!values.json) process.stderr.write(`Tokenizer: ${res.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
+        const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg), mode: sub === 'extend' ? 'vocab' : 'added', force: values.force, roles: hasRoles ? roles : undefined })
+        if (!values.json && res.added.length) process.stderr.write(`Tokenizer: ${res.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
         await runPlan(res.plan, writeFlags(values))
         return 0
       }

@@ -90,6 +90,12 @@ export interface TokensAddParams {
   mode?: 'added' | 'vocab'
   /** With 'vocab': keep tokens ordinary tokenization would still not produce. */
   force?: boolean
+  /**
+   * Special-token roles, each naming a token by its content (one added here or one the tokenizer
+   * has): tokenizer_config.json `<role>_token`, config.json / generation_config.json `<role>_token_id`.
+   * With roles, `tokens` may be empty.
+   */
+  roles?: { pad?: string; bos?: string; eos?: string; unk?: string }
   overwrite?: boolean
 }
 

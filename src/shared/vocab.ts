@@ -18,6 +18,8 @@ export interface VocabTruthTable {
    */
   tokenizerModel: { type: string; kind: 'byte-level-bpe' | 'sentencepiece-bpe' | 'other' } | null
   addedTokens: { id: number; content: string; special: boolean }[]
+  /** The tokenizer's special-token roles (tokenizer_config.json, else special_tokens_map.json); null when unset. */
+  roles?: { pad: string | null; bos: string | null; eos: string | null; unk: string | null }
   configVocabSize: number | null
   configVocabField: string
   embedName: string | null

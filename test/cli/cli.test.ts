@@ -97,6 +97,18 @@ describe('graft CLI', () => {
     expect(scan.untrainedEmbed).toEqual([3, 4, 5, 6, 7, 8])
   })
 
+  it('tokens add --pad: the new <pad> becomes the padding token in the tokenizer and the configs', async () => {
+    const out = join(await tempDir(), 'pad')
+    const r = graft('tokens', 'add', '--in', join(DEMO, 'base'), '--out', out, '--special', '<pad>', '--pad', '<pad>', '--init', 'mean')
+    expect(r.code, r.err).toBe(0)
+    expect((await readConfig(out)).pad_token_id).toBe(32000)
+    expect(JSON.parse(readFileSync(join(out, 'generation_config.json'), 'utf8')).pad_token_id).toBe(32000)
+    expect(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).pad_token).toBe('<pad>')
+    const bad = graft('tokens', 'add', '--in', join(DEMO, 'base'), '--out', join(out, '..', 'bad'), '--pad', '<nope>')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('"<nope>"')
+  })
+
   it('tokens extend: a new word becomes one id under ordinary tokenization, and the model grows to match', async () => {
     const out = join(await tempDir(), 'ext')
     const r = graft('tokens', 'extend', '--in', join(DEMO, 'base'), '--out', out, '--token', ' καλημέρα')

@@ -84,3 +84,18 @@ test('add 2 tokens to the demo base with a live preview, run it, and the Library
   await page.screenshot({ path: join(SHOTS, 'tokens-library.png'), fullPage: true })
   expect(errors).toEqual([])
 })
+
+test('add a special <pad> and make it the padding token: the plan shows the role decision', async ({ page }) => {
+  await page.goto(web.url)
+  await nav(page, 'Tokens').click()
+  const screen = page.getByRole('region', { name: 'Tokens', exact: true })
+  await screen.getByLabel('Base model').fill(join(DEMO, 'base'))
+  await expect(page.locator('#tokens-base-note')).toContainText('Tokenizer 32,000 tokens')
+  await screen.getByLabel('Tokens, one per line').fill('<pad>')
+  await screen.getByRole('radio', { name: 'Special', exact: true }).check()
+  await screen.getByLabel('Padding token').selectOption('<pad>')
+  await page.locator('#tokens-out').fill(join(web.scratch, 'demo-pad'))
+  await screen.locator('#tokens-panel-add').getByRole('button', { name: 'Review plan' }).click()
+  const stage = page.locator('#tokens-panel-add .flow-stage')
+  await expect(stage.locator('.notes-decision')).toContainText('pad_token: none → "<pad>" (id 32000, added here)')
+})

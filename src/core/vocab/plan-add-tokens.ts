@@ -14,6 +14,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { appendSentencePiecePieces, readPieces } from '../tokenizer/append-sentencepiece-pieces'
+import { resolveTokenRoles, setTokenRoleFiles, type TokenRoles } from '../tokenizer/set-token-roles'
+import { applyTokenRoles } from './plan-token-roles'
 
 /** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
 const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
@@ -37,6 +39,11 @@ export interface AddTokensRequest {
    */
   mode?: 'added' | 'vocab'
   force?: boolean
+  /**
+   * Special-token roles, each naming a token by its content: one added here or one the tokenizer
+   * already has. With roles, `tokens` may be empty (only reassigning roles).
+   */
+  roles?: TokenRoles
 }
 
 export interface AddTokensPlan {
@@ -93,7 +100,9 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     const newJson = res.files.find((f) => f.path === 'tokenizer.json')?.content ?? files.tokenizerJson.text
     verify = await verifyTokenizer({ after: newJson, before: files.tokenizerJson.text, expect: res.added.map((a) => ({ content: a.content, id: a.id })), samples: SAMPLES, expectedSize: res.newSize })
   }
-  if (added.length === 0)
+  const roles = resolveTokenRoles(files, added, req.roles)
+  edit = { ...edit, files: setTokenRoleFiles(files, edit.files, roles, req.mode === 'vocab' ? [] : (full as AddTokensResult).added) }
+  if (added.length === 0 && roles.length === 0)
     throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.detail ?? s.reason})`).join(', ')}.`, {
       file: req.base,
       hint: req.mode === 'vocab' ? 'Each token is already a vocabulary piece the tokenizer produces, an added token, or cannot be one piece (the reason says which).' : 'Every token is already in the vocabulary or the added tokens.',
@@ -117,7 +126,7 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     }
     init = { kind: 'subtoken-mean', pieces }
   } else if (init.kind === 'mean-noise' && init.seed === undefined) init = { ...init, seed: 0 }
-  const reason = `${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} added: ${added.slice(0, 20).map((a) => `${a.content}=${a.id}`).join(', ')}${added.length > 20 ? ', …' : ''}`
+  const reason = added.length === 0 ? `special-token roles set: ${roles.map((r) => `${r.role}=${r.content}`).join(', ')}` : `${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} added: ${added.slice(0, 20).map((a) => `${a.content}=${a.id}`).join(', ')}${added.length > 20 ? ', …' : ''}`
   const plan = req.adapters?.length
     ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out, dtype: req.dtype, maxShardBytes: req.maxShardBytes, resize: { newSize: n, init, reason }, tokenizerEdits: edit.files })
     : await planResize({
@@ -130,11 +139,12 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     tokenizerEdits: edit.files,
     reason,
   })
-  plan.title = `Add ${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
+  plan.title = added.length === 0 ? `Set ${roles.map((r) => `${r.role} = ${r.content}`).join(', ')} in ${info.dir}` : `Add ${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
   for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.${s.detail ? ` ${s.detail}` : ''}` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (req.mode === 'vocab') plan.decisions.push(...describeExtension(full as ExtendVocabResult))
-  if (embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
+  if (added.length > 0 && embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })
+  await applyTokenRoles(plan, roles, files)
   if (dropModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
   return { plan, added, verify, tokenizer: full }
 }

@@ -76,6 +76,7 @@ export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; sca
     modelVocabSize: summary?.modelVocabSize ?? null,
     tokenizerModel: tok ? { type: tok.model.type, kind: tok.model.kind } : null,
     addedTokens: summary?.added ?? [],
+    ...(tok ? { roles: { pad: tok.specialTokens.roles.pad_token ?? null, bos: tok.specialTokens.roles.bos_token ?? null, eos: tok.specialTokens.roles.eos_token ?? null, unk: tok.specialTokens.roles.unk_token ?? null } } : {}),
     configVocabSize: info.vocabSize,
     configVocabField: field,
     embedName: info.embedName,

@@ -70,16 +70,23 @@ const resizeParams = z.strictObject({
   allowShrink: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 })
-const tokensAddParams = z.strictObject({
-  base: pathSchema,
-  out: pathSchema,
-  tokens: newTokensSchema,
-  init: initKindSchema,
-  padToMultipleOf: vocabSizeSchema.optional(),
-  mode: z.enum(['added', 'vocab']).optional(),
-  force: z.boolean().optional(),
-  overwrite: z.boolean().optional(),
-})
+const roleTokenSchema = z.string().min(1, 'must not be empty').max(MAX_TOKEN_CHARS, `must be at most ${MAX_TOKEN_CHARS} characters`)
+/** Special-token roles, each naming a token by its content. */
+const tokenRolesSchema = z.strictObject({ pad: roleTokenSchema.optional(), bos: roleTokenSchema.optional(), eos: roleTokenSchema.optional(), unk: roleTokenSchema.optional() })
+const tokensAddParams = z
+  .strictObject({
+    base: pathSchema,
+    out: pathSchema,
+    // Empty only when roles are set (reassigning roles to existing tokens).
+    tokens: z.array(newTokenSchema).max(MAX_NEW_TOKENS, `at most ${MAX_NEW_TOKENS} tokens at a time`),
+    init: initKindSchema,
+    padToMultipleOf: vocabSizeSchema.optional(),
+    mode: z.enum(['added', 'vocab']).optional(),
+    force: z.boolean().optional(),
+    roles: tokenRolesSchema.optional(),
+    overwrite: z.boolean().optional(),
+  })
+  .refine((p) => p.tokens.length > 0 || Object.values(p.roles ?? {}).some((v) => v !== undefined), { path: ['tokens'], message: 'name at least one token (or a role)' })
 const untrainedFixParams = z.strictObject({ base: pathSchema, out: pathSchema, strategy: z.enum(['trained-mean', 'mean']).optional(), overwrite: z.boolean().optional() })
 
 /** The output-writing jobs, which jobs.plan previews and jobs.start runs. */

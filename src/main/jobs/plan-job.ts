@@ -19,7 +19,7 @@ export function jobTitle(req: JobRequest): string {
     case 'resize':
       return `Resize vocabulary → ${req.params.out}`
     case 'tokens-add':
-      return `Add ${req.params.tokens.length} token(s) → ${req.params.out}`
+      return req.params.tokens.length ? `Add ${req.params.tokens.length} token(s) → ${req.params.out}` : `Set special-token roles → ${req.params.out}`
     case 'untrained-fix':
       return `Repair untrained rows → ${req.params.out}`
     case 'scan':
@@ -51,7 +51,7 @@ export async function planJob(req: PlannedRequest, runner: TaskRunner, signal?: 
     case 'resize':
       return planResize({ base: req.params.base, out: req.params.out, newSize: req.params.newSize, padToMultipleOf: req.params.padToMultipleOf, init: initOf(req.params), allowShrink: req.params.allowShrink })
     case 'tokens-add':
-      return (await planAddTokens({ base: req.params.base, out: req.params.out, tokens: req.params.tokens, init: req.params.init === 'mean-noise' ? { kind: 'mean-noise', seed: 0 } : req.params.init, padToMultipleOf: req.params.padToMultipleOf, mode: req.params.mode, force: req.params.force })).plan
+      return (await planAddTokens({ base: req.params.base, out: req.params.out, tokens: req.params.tokens, init: req.params.init === 'mean-noise' ? { kind: 'mean-noise', seed: 0 } : req.params.init, padToMultipleOf: req.params.padToMultipleOf, mode: req.params.mode, force: req.params.force, roles: req.params.roles })).plan
     case 'untrained-fix': {
       const info = await readModelInfo(req.params.base)
       const scan = await scanVocabRows({ info, runner, signal })

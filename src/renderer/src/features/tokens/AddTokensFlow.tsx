@@ -40,6 +40,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
   const [singleWord, setSingleWord] = useState(false)
   const [init, setInit] = useState<InitKind>('trained-mean')
   const [pad, setPad] = useState('')
+  const [padRole, setPadRole] = useState('')
   const [sample, setSample] = useState('')
   const [fileNote, setFileNote] = useState<string | null>(null)
   const [preview, setPreview] = useState<TokensPreview | null>(null)
@@ -56,6 +57,10 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
   const newTokens = requestTokens(mode, tokens, { special, ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }, wordStart)
   const sampleText = sample || (tokens.length ? `The new ${vocab ? 'words' : 'tokens'} in context: ${tokens.slice(0, 12).join(' ')}.` : '')
   const key = JSON.stringify([base, mode, newTokens, sampleText])
+  // Padding token choices: each special token being added, and the base's eos ('' keeps the pad).
+  const baseEos = table?.roles?.eos ?? null
+  const padChoices = [...new Set([...(special && !vocab ? tokens : []), ...(baseEos ? [baseEos] : [])])]
+  const padRoleEff = !vocab && padChoices.includes(padRole) ? padRole : ''
 
   useEffect(() => {
     if (!isAbsolutePath(base.trim()) || newTokens.length === 0 || problems.length) {
@@ -110,7 +115,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
     if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
     const out = output.out.trim()
     if (!isAbsolutePath(out)) return 'Choose an output folder: an absolute path (or one starting with ~/).'
-    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}), ...(vocab ? { mode, force } : {}) } }
+    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}), ...(vocab ? { mode, force } : {}), ...(padRoleEff ? { roles: { pad: padRoleEff } } : {}) } }
   }
 
   const initInfo = INIT_CHOICES.find((c) => c.value === init)!
@@ -206,6 +211,21 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
                 <input type="checkbox" checked={singleWord} onChange={(e) => setSingleWord(e.target.checked)} /> single_word
               </label>
             </div>
+          </fieldset>
+
+          <fieldset className="field" hidden={vocab}>
+            <legend>Roles</legend>
+            <label htmlFor="tokens-pad-role">Padding token</label>
+            <select id="tokens-pad-role" value={padRoleEff} onChange={(e) => setPadRole(e.target.value)}>
+              <option value="">Keep ({table?.roles?.pad ?? 'none'})</option>
+              {padChoices.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                  {t === baseEos ? ' (the eos)' : ' (new)'}
+                </option>
+              ))}
+            </select>
+            <p className="field-hint">{padRoleEff && padRoleEff === baseEos ? 'pad = eos is common, but a loss that masks padding also masks eos.' : 'Sets pad_token and pad_token_id in the tokenizer and configs. Special tokens being added are offered.'}</p>
           </fieldset>
 
           <div className="field">
