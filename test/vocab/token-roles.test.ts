@@ -64,6 +64,21 @@ describe('tokens add with special-token roles', () => {
     expect(res.plan.warnings.find((w) => w.code === 'ROLE_CHANGES_MODEL')!.message).toContain('generation stops on eos')
   })
 
+  it('bos = a new <bos2>: the template post-processor inserts it instead of <s>, checked with tokenizers', async () => {
+    const out = join(await tempDir(), 'out')
+    const res = await planAddTokens({ base: DEMO, out, tokens: [{ content: '<bos2>', special: true }], init: 'mean', roles: { bos: '<bos2>' } })
+    expect(res.plan.warnings.find((w) => w.code === 'ROLE_CHANGES_MODEL')!.message).toContain('it now inserts "<bos2>" (id 32000) instead')
+    const post = JSON.parse(written(res.plan, 'tokenizer.json')).post_processor
+    expect(Object.keys(post.special_tokens)).toEqual(['<bos2>'])
+    expect(post.special_tokens['<bos2>']).toEqual({ id: '<bos2>', ids: [32000], tokens: ['<bos2>'] })
+    await executePlan({ plan: res.plan, runner: inProcessRunner() })
+    const tok = Tokenizer.fromString(await readFile(join(out, 'tokenizer.json'), 'utf8'))
+    const enc = await tok.encode('hello world')
+    expect(enc.getIds()[0]).toBe(32000)
+    expect(enc.getIds()).not.toContain(1)
+    expect((await json(out, 'config.json')).bos_token_id).toBe(32000)
+  })
+
   it('roles alone (no new token): pad = the existing eos, with the pad == eos warning and no resize', async () => {
     const res = await planAddTokens({ base: DEMO, out: join(await tempDir(), 'out'), tokens: [], init: 'mean', roles: { pad: '</s>' } })
     expect(res.added).toEqual([])

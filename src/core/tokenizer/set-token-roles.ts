@@ -68,8 +68,9 @@ export function lookupToken(files: TokenizerFiles, content: string): { id: numbe
  * Writes the roles into the tokenizer files, on top of `edits` (the add-tokens edit, whose
  * contents win over the originals): `<role>_token` in tokenizer_config.json as a string, the same
  * keys in special_tokens_map.json when present (string or AddedToken-like object, following the
- * file's existing role values), and tokenizer.json's `padding.pad_id`/`pad_token` when padding is
- * configured there. Formatting is kept. Returns the full list of edited files.
+ * file's existing role values), tokenizer.json's `padding.pad_id`/`pad_token` when padding is
+ * configured there, and its template post-processor when it inserts the old bos/eos (see
+ * swapTemplateToken). Formatting is kept. Returns the full list of edited files.
  */
 export function setTokenRoleFiles(files: TokenizerFiles, edits: FileEdit[], roles: ResolvedRole[], addedFlags: { content: string; lstrip?: boolean; normalized?: boolean; rstrip?: boolean; single_word?: boolean }[] = []): FileEdit[] {
   if (roles.length === 0) return edits
@@ -101,6 +102,45 @@ export function setTokenRoleFiles(files: TokenizerFiles, edits: FileEdit[], role
   if (pad && isJsonObject(tj.data.padding)) {
     const padding = withKey(withKey(tj.data.padding, 'pad_id', pad.id), 'pad_token', pad.content)
     put(files.tokenizerJson.name, tj.text, withKey(tj.data, 'padding', padding))
+  }
+  // A post-processor that inserts the old bos/eos inserts the new one instead (what transformers'
+  // update_post_processor does when a fast tokenizer's bos_token/eos_token is set).
+  const swaps = roles.filter((r) => (r.role === 'bos' || r.role === 'eos') && r.oldContent !== null && r.oldContent !== r.content)
+  if (swaps.length) {
+    const now = current(files.tokenizerJson)
+    let post = now.data.post_processor as JsonValue | undefined
+    for (const r of swaps) post = swapTemplateToken(post, r.oldContent!, r.content, r.id)
+    if (JSON.stringify(post) !== JSON.stringify(now.data.post_processor ?? null) && post !== undefined) put(files.tokenizerJson.name, now.text, withKey(now.data, 'post_processor', post))
+  }
+  return out
+}
+
+/**
+ * TemplateProcessing (alone or inside a Sequence of processors) with `from` replaced by `to`:
+ * the SpecialToken pieces of `single` and `pair`, and the `special_tokens` entry (renamed, with
+ * the new id). Other processors come back unchanged.
+ */
+export function swapTemplateToken(post: JsonValue | undefined, from: string, to: string, toId: number): JsonValue | undefined {
+  if (!isJsonObject(post)) return post
+  if (post.type === 'Sequence' && Array.isArray(post.processors)) return withKey(post, 'processors', post.processors.map((p) => swapTemplateToken(p, from, to, toId) ?? null))
+  if (post.type !== 'TemplateProcessing') return post
+  const piece = (x: JsonValue): JsonValue => {
+    if (!isJsonObject(x) || !isJsonObject(x.SpecialToken) || x.SpecialToken.id !== from) return x
+    return withKey(x, 'SpecialToken', withKey(x.SpecialToken, 'id', to))
+  }
+  let out = post
+  for (const key of ['single', 'pair'] as const) {
+    const list = out[key]
+    if (Array.isArray(list)) out = withKey(out, key, list.map(piece))
+  }
+  const specials = out.special_tokens
+  if (isJsonObject(specials) && Object.prototype.hasOwnProperty.call(specials, from)) {
+    const renamed: JsonObject = {}
+    for (const [k, v] of Object.entries(specials)) {
+      if (k === from) renamed[to] = { id: to, ids: [toId], tokens: [to] }
+      else if (k !== to) renamed[k] = v
+    }
+    out = withKey(out, 'special_tokens', renamed)
   }
   return out
 }

@@ -3,7 +3,7 @@ import type { Plan, PlanNote } from '../../shared/plan'
 import { editJsonText } from '../json/edit-json-text'
 import { isJsonObject, parseJsonText, type JsonValue } from '../json/json-text'
 import type { TokenizerFiles } from '../tokenizer/parse-tokenizer-files'
-import type { ResolvedRole } from '../tokenizer/set-token-roles'
+import { swapTemplateToken, type ResolvedRole } from '../tokenizer/set-token-roles'
 
 const CONFIG = 'config.json'
 const GENERATION_CONFIG = 'generation_config.json'
@@ -83,7 +83,13 @@ export function roleWarnings(roles: ResolvedRole[], files: TokenizerFiles): Plan
   for (const r of roles) {
     if ((r.role === 'bos' || r.role === 'eos') && r.oldContent !== r.content) {
       const named = r.oldContent !== null && template.includes(r.oldContent) ? ` The chat template names the old ${r.role} ${JSON.stringify(r.oldContent)}; update it if it should emit the new one.` : ''
-      const processed = r.oldContent !== null && post.includes(JSON.stringify(r.oldContent)) ? ` tokenizer.json's post-processor still inserts ${JSON.stringify(r.oldContent)}.` : ''
+      const original = files.tokenizerJson.data.post_processor
+      const swapped = r.oldContent !== null && JSON.stringify(swapTemplateToken(original, r.oldContent, r.content, r.id) ?? null) !== JSON.stringify(original ?? null)
+      const processed = r.oldContent === null || !post.includes(JSON.stringify(r.oldContent))
+        ? ''
+        : swapped
+          ? ` tokenizer.json's post-processor inserted ${JSON.stringify(r.oldContent)}; it now inserts ${JSON.stringify(r.content)} (id ${r.id}) instead.`
+          : ` tokenizer.json's post-processor still inserts ${JSON.stringify(r.oldContent)} (not a template Graft rewrites).`
       warnings.push({
         code: 'ROLE_CHANGES_MODEL',
         message: `Changing the model's ${r.role} token to ${JSON.stringify(r.content)}: ${r.role === 'eos' ? 'generation stops on eos, so the model must be trained to emit it' : 'the model was trained with the old bos at the start of every sequence'}.${named}${processed}`,
