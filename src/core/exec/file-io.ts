@@ -19,10 +19,7 @@ export class FileIo {
     while (done < length) {
       const n = readSync(fd, buf, done, length - done, offset + done)
       if (n === 0)
-        throw new GraftError('TRUNCATED_FILE', `${file} ends at byte ${offset + done}, before the data its header promised (it changed or was cut short after planning).`, {
-          file,
-          hint: 'Copy or download the file again, then rerun.',
-        })
+        throw truncated(file, offset + done)
       done += n
     }
     return buf
@@ -63,10 +60,7 @@ export class FileIo {
       return
     }
     if (done < lead + length)
-      throw new GraftError('TRUNCATED_FILE', `${file} ends at byte ${offset - lead + done}, before the data its header promised (it changed or was cut short after planning).`, {
-        file,
-        hint: 'Copy or download the file again, then rerun.',
-      })
+      throw truncated(file, offset - lead + done)
   }
 
   private directFd(file: string): number | null {
@@ -107,3 +101,10 @@ export class FileIo {
 
 /** O_DIRECT where Node defines it (Linux), unless GRAFT_DIRECT_IO=0; else 0 (never used). */
 const DIRECT_FLAG: number = typeof process !== 'undefined' && process.env.GRAFT_DIRECT_IO === '0' ? 0 : ((constants as { O_DIRECT?: number }).O_DIRECT ?? 0)
+
+function truncated(file: string, endsAt: number): GraftError {
+  return new GraftError('TRUNCATED_FILE', `${file} ends at byte ${endsAt}, before the data its header promised (it changed or was cut short after planning).`, {
+    file,
+    hint: 'Copy or download the file again, then rerun.',
+  })
+}

@@ -106,8 +106,7 @@ export function loraStoredJs(dtype: Dtype, rows: number, width: number, terms: S
   const eb = dtype === 'F32' ? 4 : 2
   const n = rows * width * eb
   // With a file offset, the same placement contract as the wasm path (see DIRECT_IO_ALIGN).
-  const a = DIRECT_IO_ALIGN
-  const bytes = fileOffset === undefined ? new Uint8Array(n) : new Uint8Array(new ArrayBuffer(n + 3 * a), a + (fileOffset % a), n)
+  const bytes = fileOffset === undefined ? new Uint8Array(n) : placedBytes(n, fileOffset)
   fill(bytes)
   const vals = new Float32Array(rows * width)
   decodeToF32Js(dtype, bytes, vals)
@@ -128,9 +127,8 @@ let jsScratch: ArrayBuffer | null = null
  */
 export function directScratch(length: number, fileOffset: number): Uint8Array {
   if (wasm.available) return wasm.directScratch(length, fileOffset)
-  const a = DIRECT_IO_ALIGN
-  if (!jsScratch || jsScratch.byteLength < length + 3 * a) jsScratch = new ArrayBuffer(length + 3 * a)
-  return new Uint8Array(jsScratch, a + (fileOffset % a), length)
+  if (!jsScratch || jsScratch.byteLength < length + 3 * DIRECT_IO_ALIGN) jsScratch = new ArrayBuffer(length + 3 * DIRECT_IO_ALIGN)
+  return placedBytes(length, fileOffset, jsScratch)
 }
 
 /**
@@ -144,8 +142,7 @@ export function rowSums(dtype: Dtype, rows: number, width: number, fill: (into: 
   const eb = dtype === 'F32' ? 4 : dtype === 'BF16' || dtype === 'F16' ? 2 : 0
   if (!eb) throw new Error(`rowSums: ${dtype} is not a float dtype Graft computes with`)
   const n = rows * width * eb
-  const a = DIRECT_IO_ALIGN
-  const bytes = new Uint8Array(new ArrayBuffer(n + 3 * a), a + (fileOffset % a), n)
+  const bytes = placedBytes(n, fileOffset)
   fill(bytes)
   return rowSumsJs(dtype, bytes, rows, width, sum, trainedOnly, eps)
 }
@@ -169,4 +166,13 @@ export function rowSumsJs(dtype: Dtype, bytes: Uint8Array, rows: number, width: 
     count++
   }
   return count
+}
+
+/**
+ * `n` bytes placed by the DIRECT_IO_ALIGN contract for a read at `fileOffset`, in `buffer` (at
+ * least n + 3·DIRECT_IO_ALIGN bytes) or a fresh one. A JS buffer's own address is not known to be
+ * aligned, so FileIo.readDirect may still fall back to a plain read.
+ */
+function placedBytes(n: number, fileOffset: number, buffer: ArrayBuffer = new ArrayBuffer(n + 3 * DIRECT_IO_ALIGN)): Uint8Array {
+  return new Uint8Array(buffer, DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN), n)
 }

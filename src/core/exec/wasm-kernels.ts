@@ -333,6 +333,11 @@ export function loraRows(coefs: Float32Array, r: number, m: Float32Array, width:
  */
 export const DIRECT_IO_ALIGN = 4096
 
+/** The first address at or after `from` that is congruent to fileOffset modulo DIRECT_IO_ALIGN, leaving a DIRECT_IO_ALIGN margin before it. */
+function placeForRead(from: number, fileOffset: number): number {
+  return Math.ceil((from + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+}
+
 /** One LoRA term for loraStored: row i of the rows uses coefs[i·r .. i·r + r); m is r × width. */
 export interface StoredLoraTerm {
   coefs: Float32Array
@@ -374,7 +379,7 @@ export function loraStored(dtype: Dtype, rows: number, width: number, terms: Sto
   // DIRECT_IO_ALIGN margin of scratch on both sides (see DIRECT_IO_ALIGN).
   const margin = fileOffset === undefined ? 0 : DIRECT_IO_ALIGN
   const p0 = reserve(4 * margin + wBytes + ALIGN + scratchNeed)
-  const pw = fileOffset === undefined ? p0 : Math.ceil((p0 + margin) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  const pw = fileOffset === undefined ? p0 : placeForRead(p0, fileOffset)
   const wEnd = alignUp(pw + n * eb + margin)
   fill(u8.subarray(pw, pw + n * eb))
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK / Math.max(1, width)))
@@ -402,7 +407,7 @@ export function loraStored(dtype: Dtype, rows: number, width: number, terms: Sto
 export function directScratch(length: number, fileOffset: number): Uint8Array {
   need()
   const p0 = reserve(length + 4 * DIRECT_IO_ALIGN)
-  const p = Math.ceil((p0 + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  const p = placeForRead(p0, fileOffset)
   return u8.subarray(p, p + length)
 }
 
@@ -421,7 +426,7 @@ export function rowSums(dtype: Dtype, rows: number, width: number, fill: (into: 
   const n = rows * width * eb
   const p0 = reserve(5 * DIRECT_IO_ALIGN + alignUp(n) + alignUp(width * 8) + ALIGN)
   const ps = p0
-  const pw = Math.ceil((ps + alignUp(width * 8) + DIRECT_IO_ALIGN) / DIRECT_IO_ALIGN) * DIRECT_IO_ALIGN + (fileOffset % DIRECT_IO_ALIGN)
+  const pw = placeForRead(ps + alignUp(width * 8), fileOffset)
   fill(u8.subarray(pw, pw + n))
   new Float64Array(buf!, ps, width).set(sum.subarray(0, width))
   const count = k.rowSums(pw, dt, rows, width, ps, trainedOnly ? 1 : 0, eps)
