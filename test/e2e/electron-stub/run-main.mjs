@@ -3,15 +3,9 @@
 // by the bundled piscina worker chunk, and app.openFolder through shell.openPath.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { quitAndReport, startMain, waitForJob } from './drive-main.mjs'
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-await import(pathToFileURL(join(process.cwd(), 'out', 'main', 'index.js')).href)
-const s = globalThis.__electronStub
-for (let i = 0; i < 50 && s.windows.length === 0; i++) await sleep(50)
-const win = s.windows[0]
-const trusted = { sender: win.webContents, senderFrame: { url: pathToFileURL(s.loaded).href, parent: null } }
-const call = (method, params, ev = trusted) => s.handlers.get(`graft:${method}`)(ev, params)
+const { s, win, trusted, call } = await startMain()
 const report = {
   sandboxEnabled: s.sandbox,
   channels: [...s.handlers.keys()].sort(),
@@ -36,14 +30,5 @@ win.webContents.listeners['will-navigate'](nav, 'https://example.com/')
 report.navigationBlocked = nav.prevented
 report.windowOpen = win.webContents.openHandler({ url: 'https://example.com/' })
 const started = await call('jobs.start', { kind: 'hash', params: { path: join(process.cwd(), 'resources', 'demo', 'base') } })
-let job = null
-for (let i = 0; i < 300 && !job?.endedAt; i++) {
-  await sleep(100)
-  job = s.sent.filter(([ch, ev]) => ch === 'graft:event' && ev.job.id === started.result?.id).at(-1)?.[1].job ?? null
-}
-report.job = job
-for (const fn of s.appListeners['before-quit'] ?? []) fn({ preventDefault() {} })
-for (let i = 0; i < 50 && !s.quit; i++) await sleep(50)
-report.quit = s.quit
-process.stdout.write('REPORT ' + JSON.stringify(report) + '\n')
-process.exit(0)
+report.job = await waitForJob(s, started.result?.id, 300)
+await quitAndReport(s, report, 50)
