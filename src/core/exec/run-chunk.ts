@@ -86,9 +86,10 @@ function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
  */
 function loraOperands(io: FileIo, term: LoraTerm, r0: number, r1: number): { coefs: Float32Array; m: Float32Array } {
   const A = readFactor(io, term.a)
-  const B = readFactor(io, term.b)
   const r = term.rank
-  if (term.kind === 'linear') return { m: A, coefs: B.subarray(r0 * r, r1 * r) } // row o of W uses B[o, :]; m = A (r, in)
+  // Linear: row o of W uses B[o, :], so only the chunk's rows of B are read; m = A (r, in).
+  if (term.kind === 'linear') return { m: A, coefs: readRowsF32(io, term.b, r0, r1) }
+  const B = readFactor(io, term.b)
   const m = transpose(B, term.b.shape[0], r) // (r, out|dim)
   const aCols = term.a.shape[1]
   const coefs = new Float32Array((r1 - r0) * r) // row i of W uses A[:, i]
