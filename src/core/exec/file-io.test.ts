@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,6 +15,18 @@ function fileOf(size: number): { path: string; data: Uint8Array } {
   const path = join(dir, `f${size}.bin`)
   writeFileSync(path, data)
   return { path, data }
+}
+
+/** Whether O_DIRECT opens here (tmpfs before Linux 6.6 refuses it; other platforms lack it). */
+function directSupported(path: string): boolean {
+  const flag = (constants as { O_DIRECT?: number }).O_DIRECT
+  if (!flag || process.env.GRAFT_DIRECT_IO === '0') return false
+  try {
+    closeSync(openSync(path, constants.O_RDONLY | flag))
+    return true
+  } catch {
+    return false
+  }
 }
 
 describe('FileIo.readDirect', () => {
@@ -39,6 +51,8 @@ describe('FileIo.readDirect', () => {
         io.readDirect(path, off, view, DIRECT_IO_ALIGN)
         expect(Buffer.compare(Buffer.from(view), Buffer.from(data.subarray(off, off + len))), `range ${off}+${len}`).toBe(0)
       }
+      // Where this file system takes O_DIRECT, the reads above really bypassed the page cache.
+      expect(io.directFileCount()).toBe(directSupported(path) ? 1 : 0)
     } finally {
       io.close()
     }

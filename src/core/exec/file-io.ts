@@ -63,6 +63,11 @@ export class FileIo {
       throw truncated(file, offset - lead + done)
   }
 
+  /** How many files this FileIo has read with O_DIRECT (not fallen back): for tests and diagnostics. */
+  directFileCount(): number {
+    return [...this.directFds.values()].filter((fd) => fd !== null).length
+  }
+
   private directFd(file: string): number | null {
     if (this.directFds.has(file)) return this.directFds.get(file)!
     let fd: number | null = null
