@@ -9,7 +9,8 @@ import { executePlan } from '../core/exec/execute-plan'
 import { readModelInfo } from '../core/model/read-model-info'
 import { createPoolRunner } from '../main/jobs/pool-runner'
 import { formatBytes, formatCount, formatPlan, parseSize, progressLine } from './format'
-import { readFile } from 'node:fs/promises'
+import { readInputText } from '../core/exec/read-input-file'
+import { MAX_TOKEN_CHARS } from '../shared/vocab'
 import { scanVocabRows } from '../core/vocab/scan-vocab-rows'
 import { vocabTruthTable, type VocabTruthTable } from '../core/vocab/vocab-truth-table'
 import { planResize, type InitStrategy } from '../core/vocab/plan-resize'
@@ -143,7 +144,12 @@ function writeFlags(v: { json?: boolean; 'dry-run'?: boolean; overwrite?: boolea
   return { json: !!v.json, dryRun: !!v['dry-run'], overwrite: !!v.overwrite, threads: v.threads !== undefined ? positiveInt(v.threads, '--threads') : undefined }
 }
 
+/** --tokens-file bound: 10,000 tokens of 256 characters fit in a few MB; more is not a token list. */
+const MAX_TOKENS_FILE_BYTES = 16 << 20
+
 function parseInit(s: string, seed: string | undefined): InitStrategy {
+  // The same range as the API's seed: an unsigned 32-bit integer.
+  if (seed !== undefined && !(/^\d{1,10}$/.test(seed) && Number(seed) <= 2 ** 32 - 1)) fail(`--seed must be an integer from 0 to ${2 ** 32 - 1} (got "${seed}")`)
   if (s === 'mean' || s === 'trained-mean' || s === 'zeros') return { kind: s }
   if (s === 'mean-noise') return { kind: 'mean-noise', seed: seed !== undefined ? Number(seed) : 0 }
   const m = /^copy-row:(\d+)$/.exec(s)
@@ -308,9 +314,11 @@ export async function main(argv: string[]): Promise<number> {
         if (sub === 'extend' && values.special?.length) fail('tokens extend adds vocabulary pieces; special tokens are added tokens: use graft tokens add --special')
         const tokens = [...(values.token ?? []).map((content) => ({ content, special: false })), ...(values.special ?? []).map((content) => ({ content, special: true }))]
         if (values['tokens-file']) {
-          const text = await readFile(values['tokens-file'], 'utf8')
+          const text = await readInputText(values['tokens-file'], { maxBytes: MAX_TOKENS_FILE_BYTES, hint: '--tokens-file takes a text file with one token per line.' })
           for (const line of text.split(/\r?\n/)) if (line.trim()) tokens.push({ content: line.replace(/\s+$/, ''), special: false })
         }
+        const long = tokens.findIndex((t) => t.content.length > MAX_TOKEN_CHARS)
+        if (long >= 0) fail(`token ${long + 1} is ${tokens[long].content.length} characters long; a token may have at most ${MAX_TOKEN_CHARS} (it starts ${JSON.stringify(tokens[long].content.slice(0, 20))}…)`)
         if (tokens.length === 0 && !hasRoles) fail(`tokens ${sub} needs at least one --token, --special or --tokens-file (or a role: --pad, --bos, --eos, --unk)`)
         const init = values.init === 'subtoken-mean' ? ('subtoken-mean' as const) : parseInit(values.init!, values.seed)
         const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg), mode: sub === 'extend' ? 'vocab' : 'added', force: values.force, roles: hasRoles ? roles : undefined })

@@ -1,5 +1,8 @@
 /** The vocabulary truth table (see src/core/vocab/vocab-truth-table.ts), as it crosses the API. */
 
+/** Longest token text Graft adds (API, UI and CLI): added tokens are words, markers or short phrases. */
+export const MAX_TOKEN_CHARS = 256
+
 /** One line of the truth table: a fact that holds or a mismatch, with the fix Graft can apply. */
 export interface VocabCheck {
   code: 'TOKENIZER_EXCEEDS_EMBEDDING' | 'CONFIG_VOCAB_MISMATCH' | 'HEAD_ROWS_MISMATCH' | 'PADDING_ROWS' | 'UNTRAINED_ROWS' | 'NO_TOKENIZER' | 'TOKENIZER_UNREADABLE' | 'CONSISTENT'

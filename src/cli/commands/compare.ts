@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { jsonErrorPlace, readInputText } from '../../core/exec/read-input-file'
 import { parseArgs } from 'node:util'
 import { GraftError, toErrorInfo } from '../../core/errors'
 import { computeMetrics, type MetricsGroup, type MetricsResult } from '../../core/compare/compute-metrics'
@@ -111,12 +111,13 @@ export async function compareCommand(args: string[]): Promise<number> {
 }
 
 async function readConversation(file: string): Promise<{ messages: ChatMessage[]; addGenerationPrompt: boolean }> {
-  const text = await readFile(file, 'utf8')
+  const text = await readInputText(file, { hint: '--chat takes a JSON file: a list of {"role": ..., "content": ...} messages.' })
   let data: unknown
   try {
     data = JSON.parse(text)
-  } catch (e) {
-    throw new GraftError('BAD_REQUEST', `${file} is not valid JSON: ${(e as Error).message}.`, { file, hint: 'The file holds a list of {"role": ..., "content": ...} messages.' })
+  } catch {
+    const place = jsonErrorPlace(text)
+    throw new GraftError('BAD_REQUEST', `${file} is not valid JSON${place ? ` (${place})` : ''}.`, { file, hint: 'The file holds a list of {"role": ..., "content": ...} messages.' })
   }
   if (Array.isArray(data)) return { messages: data as ChatMessage[], addGenerationPrompt: true }
   if (data && typeof data === 'object' && Array.isArray((data as { messages?: unknown }).messages)) {

@@ -1,8 +1,9 @@
-import { readFile, realpath, stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Tokenizer } from 'tokenizers'
 import type { PieceAlphabet } from '../../shared/compare'
 import { GraftError } from '../errors'
+import { readInputText, readInputTextIfExists } from '../exec/read-input-file'
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-text'
 import { parseTokenizerFiles, TOKENIZER_CONFIG, TOKENIZER_JSON, type AddedTokenEntry, type ConfigStyle, type ModelInfo, type SpecialTokens, type TokenizerFiles } from '../tokenizer/parse-tokenizer-files'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
@@ -156,7 +157,7 @@ async function load(o: { dir: string; jsonPath: string; looseFile: boolean; mtim
   const t0 = performance.now()
   let files: TokenizerFiles
   if (o.looseFile) {
-    const text = await readFile(o.jsonPath, 'utf8')
+    const text = await readInputText(o.jsonPath, { code: 'TOKENIZER' })
     files = parseTokenizerFiles({ dir: null, texts: { [TOKENIZER_JSON]: text } })
   } else {
     files = await readTokenizerFiles({ dir: o.dir })
@@ -188,10 +189,7 @@ async function load(o: { dir: string; jsonPath: string; looseFile: boolean; mtim
 async function readChatTemplates(dir: string, looseFile: boolean, cfg: JsonObject | null): Promise<ChatTemplateInfo[]> {
   const out: ChatTemplateInfo[] = []
   if (!looseFile) {
-    const jinja = await readFile(join(dir, CHAT_TEMPLATE_JINJA), 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined
-      throw e
-    })
+    const jinja = await readInputTextIfExists(join(dir, CHAT_TEMPLATE_JINJA), { code: 'TOKENIZER' })
     if (jinja !== undefined) out.push({ name: 'default', template: jinja, source: join(dir, CHAT_TEMPLATE_JINJA) })
   }
   const ct = cfg?.chat_template

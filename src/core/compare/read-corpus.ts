@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, relative } from 'node:path'
 import { GraftError } from '../errors'
+import { describeFileType } from '../exec/read-input-file'
 
 /** Corpus file types: plain text (one document per line) and JSON Lines (one record per line). */
 export const CORPUS_EXTENSIONS = ['.txt', '.jsonl'] as const
@@ -39,6 +40,9 @@ export async function listCorpusFiles(path: string): Promise<CorpusFile[]> {
     const format = formatOf(path)
     if (!format) throw new GraftError('BAD_REQUEST', `${path} is not a .txt or .jsonl file.`, { file: path, hint: 'A corpus is a folder of .txt (one document per line) or .jsonl (a "text" field per line) files.' })
     return [{ path, name: basename(path), bytes: st.size, format }]
+  }
+  if (!st.isDirectory()) {
+    throw new GraftError('BAD_REQUEST', `${path} is ${describeFileType(st)}, not a folder or a file.`, { file: path, hint: 'A corpus is a folder of .txt (one document per line) or .jsonl (a "text" field per line) files.' })
   }
   const out: CorpusFile[] = []
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -137,9 +141,10 @@ export async function* readCorpusFile(opts: ReadCorpusOptions): AsyncGenerator<C
     let rec: unknown
     try {
       rec = JSON.parse(text)
-    } catch (e) {
+    } catch {
+      // Never quote the line: it may hold a secret, and the problem list crosses the API.
       stats.badRecords++
-      problem(`${lineNo}: not valid JSON (${(e as Error).message})`)
+      problem(`${lineNo}: not valid JSON`)
       return
     }
     const value = rec !== null && typeof rec === 'object' ? (rec as Record<string, unknown>)[field] : undefined

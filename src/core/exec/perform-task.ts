@@ -6,7 +6,8 @@ import { scanRows } from './scan-rows'
 import { loraDeltaSquaredNorm } from '../lora/lora-delta-norm'
 import { controlViews, type WorkerResult, type WorkerTask } from './worker-task'
 import { CancelledError } from '../errors'
-import { openSync, readSync, closeSync } from 'node:fs'
+import { readSync, closeSync } from 'node:fs'
+import { openInputFileSync } from './read-input-file'
 
 /** Executes one worker task on the calling thread (a pool worker, or the test's own thread). */
 export function performTask(task: WorkerTask): WorkerResult {
@@ -48,7 +49,7 @@ function perform(task: WorkerTask, io: FileIo): WorkerResult {
   }
   // hash: stream the file through sha256 in bounded slices.
   const h = createHash('sha256')
-  const fd = openSync(task.file, 'r')
+  const { fd } = openInputFileSync(task.file)
   const buf = Buffer.alloc(4 << 20)
   let total = 0
   try {

@@ -51,8 +51,19 @@ const PLAIN_INT_RE = /^-?\d{1,15}$/
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
-export function parseJsonText(text: string): JsonValue {
+export interface ParseJsonOptions {
+  /**
+   * Called when an object repeats a key (the later value wins unless this throws). `path` holds
+   * the keys of the enclosing objects, outermost first; array levels are not included.
+   */
+  onDuplicateKey?: (key: string, path: readonly string[]) => void
+}
+
+export function parseJsonText(text: string, opts: ParseJsonOptions = {}): JsonValue {
   let i = 0
+  const onDuplicate = opts.onDuplicateKey
+  /** Keys of the objects being parsed (tracked only when duplicates are reported). */
+  const path: string[] = []
   const n = text.length
   /** Source of the last number parsed when `JSON.stringify` might print it differently. */
   let oddNumber: string | null = null
@@ -118,10 +129,15 @@ export function parseJsonText(text: string): JsonValue {
           skipWs()
           expectChar(0x3a, '":"')
           oddNumber = null
+          if (onDuplicate) path.push(key)
           const v = parseValue()
+          if (onDuplicate) path.pop()
           if (oddNumber !== null && typeof v === 'number' && JSON.stringify(v) !== oddNumber) (raw ??= new Map()).set(key, oddNumber)
           if (!Object.prototype.hasOwnProperty.call(obj, key)) order.push(key)
-          obj[key] = v
+          else onDuplicate?.(key, path)
+          // "__proto__" is an ordinary key in JSON (a token, a tensor name), never the prototype.
+          if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
+          else obj[key] = v
           skipWs()
           const d = text.charCodeAt(i++)
           if (d === 0x2c) continue

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { LibraryEntry } from '../../shared/api'
 import type { ErrorInfo } from '../../shared/errors'
@@ -6,6 +6,7 @@ import { GraftError, toErrorInfo } from '../errors'
 import { findEmbedName, readModelInfo, type JsonObject } from '../model/read-model-info'
 import { normalizeAdapterKey } from '../lora/read-adapter'
 import { openCheckpoint, readJsonFile, type Checkpoint } from '../safetensors/open-checkpoint'
+import { readInputText } from '../exec/read-input-file'
 import { readTokenizerSummary, TOKENIZER_MARKERS } from './read-tokenizer-summary'
 
 export type EntryOrigin = LibraryEntry['origin']
@@ -185,7 +186,7 @@ function isObject(v: unknown): v is JsonObject {
 /** Reads a small JSON file, returning null on any failure (used for optional configs). */
 export async function readJsonOrNull(path: string): Promise<JsonObject | null> {
   try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as unknown
+    const v = JSON.parse(await readInputText(path)) as unknown
     return isObject(v) ? v : null
   } catch {
     return null

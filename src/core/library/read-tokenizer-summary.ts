@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraftError } from '../errors'
 import { readJsonFile } from '../safetensors/open-checkpoint'
+import { jsonErrorPlace, readInputText } from '../exec/read-input-file'
 
 /** What the Library shows about a tokenizer: its length (len(tokenizer)) and kind. */
 export interface TokenizerSummary {
@@ -37,7 +38,7 @@ export async function readTokenizerSummary(dir: string): Promise<TokenizerSummar
     const key = `${tj}\0${st.size}\0${st.mtimeMs}`
     let pending = cache.get(key)
     if (!pending) {
-      pending = readFile(tj, 'utf8').then((text) => parseTokenizerJson(tj, text))
+      pending = readInputText(tj, { code: 'TOKENIZER' }).then((text) => parseTokenizerJson(tj, text))
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
       cache.set(key, pending)
       pending.catch(() => cache.delete(key))
@@ -68,8 +69,9 @@ function parseTokenizerJson(file: string, text: string): TokenizerSummary {
   let json: unknown
   try {
     json = JSON.parse(text)
-  } catch (e) {
-    throw new GraftError('TOKENIZER', `${file} is not valid JSON: ${(e as Error).message}`, { file, hint: 'Re-download the tokenizer or save it again with tokenizer.save_pretrained().' })
+  } catch {
+    const place = jsonErrorPlace(text)
+    throw new GraftError('TOKENIZER', `${file} is not valid JSON${place ? ` (${place})` : ''}.`, { file, hint: 'Re-download the tokenizer or save it again with tokenizer.save_pretrained().' })
   }
   const model = (json as { model?: { type?: unknown; vocab?: unknown } } | null)?.model
   if (!model || typeof model !== 'object') throw new GraftError('TOKENIZER', `${file} has no "model" section.`, { file, hint: 'This does not look like a Hugging Face tokenizers file.' })
@@ -98,7 +100,7 @@ function maxId(ids: unknown[], file: string): number {
 
 async function readTokenizerClass(dir: string): Promise<string | null> {
   try {
-    const cfg = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as { tokenizer_class?: unknown }
+    const cfg = JSON.parse(await readInputText(join(dir, 'tokenizer_config.json'))) as { tokenizer_class?: unknown }
     return typeof cfg?.tokenizer_class === 'string' ? cfg.tokenizer_class : null
   } catch {
     return null

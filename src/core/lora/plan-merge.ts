@@ -384,7 +384,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   const files: FileEdit[] = [{ kind: 'write', path: 'config.json', content: configText, reason: 'base config.json' + (Object.keys(configEdits).length ? ` with ${Object.keys(configEdits).join(', ')} updated` : '') }]
   const tokEdits = req.tokenizerEdits ?? []
   const tokenizerFrom = adapters.find((a) => a.tokenizerFiles.includes('tokenizer.json') || a.tokenizerFiles.includes('tokenizer_config.json'))
-  files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : []), ...tokEdits.map((f) => f.path)], reason: 'copied from the base' })))
+  files.push(...(await copyModelFiles({ dir: info.dir, skip: ['config.json', 'README.md', ...(tokenizerFrom ? TOKENIZER_FILES : []), ...tokEdits.map((f) => f.path)], reason: 'copied from the base', warnings: ctx.warnings })))
   for (const f of tokEdits) files.push({ kind: 'write', path: f.path, content: f.content, encoding: f.encoding, reason: 'edited tokenizer file (tokens added)' })
   if (tokenizerFrom) {
     for (const f of tokenizerFrom.tokenizerFiles) if (!tokEdits.some((e) => e.path === f)) files.push({ kind: 'copy', from: join(tokenizerFrom.dir, f), path: f, reason: 'the adapter\'s tokenizer (it wins over the base\'s)' })

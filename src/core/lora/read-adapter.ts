@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
+import { inputKind } from '../exec/read-input-file'
 import { openCheckpoint, pathExists, readJsonFile, type Checkpoint } from '../safetensors/open-checkpoint'
 import type { JsonObject } from '../model/read-model-info'
 
@@ -107,7 +108,7 @@ export function normalizeAdapterKey(key: string): string {
 export async function readAdapter(dir: string): Promise<Adapter> {
   const cfgPath = join(dir, 'adapter_config.json')
   if (!(await pathExists(cfgPath))) throw new GraftError('NOT_A_MODEL', `${dir} has no adapter_config.json, so it is not a PEFT adapter.`, { file: dir, hint: 'Choose the folder PeftModel.save_pretrained wrote.' })
-  const raw = await readJsonFile(cfgPath)
+  const raw = await readJsonFile(cfgPath, { code: 'NOT_A_MODEL' })
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GraftError('BAD_CONFIG', `${cfgPath} is not a JSON object.`, { file: cfgPath })
   const config = parseAdapterConfig(raw as JsonObject, cfgPath)
   const entries = await readdir(dir)
@@ -125,7 +126,10 @@ export async function readAdapter(dir: string): Promise<Adapter> {
     if (tensors.has(nk)) throw new GraftError('ADAPTER_MISMATCH', `${dir}: two adapter tensors map to "${nk}".`, { file: dir, tensor: k })
     tensors.set(nk, v)
   }
-  return { dir, config, checkpoint, tensors, tokenizerFiles: entries.filter((e) => TOKENIZER_FILES.includes(e)) }
+  // Only regular files (or links to them) are tokenizer files: a folder or pipe of that name is never copied.
+  const tokenizerFiles: string[] = []
+  for (const e of entries) if (TOKENIZER_FILES.includes(e) && (await inputKind(join(dir, e))).kind === 'file') tokenizerFiles.push(e)
+  return { dir, config, checkpoint, tensors, tokenizerFiles }
 }
 
 /**

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
-import { openCheckpoint, pathExists, readJsonFile, type Checkpoint } from '../safetensors/open-checkpoint'
+import { readInputText } from '../exec/read-input-file'
+import { openCheckpoint, parseJsonInput, pathExists, type Checkpoint } from '../safetensors/open-checkpoint'
 
 export type JsonObject = Record<string, unknown>
 
@@ -66,8 +66,8 @@ export function getPath(obj: JsonObject, path: string[]): unknown {
 export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const configPath = join(dir, 'config.json')
   if (!(await pathExists(configPath))) throw new GraftError('NOT_A_MODEL', `${dir} has no config.json.`, { file: dir, hint: 'Choose the folder of a Hugging Face model (it holds config.json and *.safetensors).' })
-  const raw = await readJsonFile(configPath)
-  const configText = await readFile(configPath, 'utf8')
+  const configText = await readInputText(configPath, { code: 'NOT_A_MODEL', hint: 'config.json must be a JSON file; move the folder, pipe or link of that name away.' })
+  const raw = parseJsonInput(configPath, configText)
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GraftError('BAD_CONFIG', `${configPath} is not a JSON object.`, { file: configPath })
   const config = raw as JsonObject
   const checkpoint = await openCheckpoint({ dir })

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
-import type { FileEdit, Plan } from '../../shared/plan'
+import type { FileEdit, Plan, PlanNote } from '../../shared/plan'
 import { readModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from './finish-plan'
 import { copyModelFiles } from './model-files'
@@ -24,7 +24,8 @@ export async function planConvert(opts: { base: string; out: string; dtype?: Dty
     sourceRole: 'base',
     group: fileIndex.get(ref.file) ?? 0,
   }))
-  const files: FileEdit[] = await copyModelFiles({ dir: info.dir, skip: ['config.json'] })
+  const warnings: PlanNote[] = []
+  const files: FileEdit[] = await copyModelFiles({ dir: info.dir, skip: ['config.json'], warnings })
   const dtypeName = choice === 'BF16' ? 'bfloat16' : choice === 'F16' ? 'float16' : 'float32'
   const edits = choice === 'keep' ? [] : [...('torch_dtype' in info.config ? [{ path: ['torch_dtype'], value: dtypeName }] : []), ...('dtype' in info.config || !('torch_dtype' in info.config) ? [{ path: ['dtype'], value: dtypeName }] : [])]
   files.unshift({ kind: 'write', path: 'config.json', content: editJsonText(info.configText, edits, join(info.dir, 'config.json')), reason: choice === 'keep' ? 'copied from the input' : `dtype set to ${dtypeName}` })
@@ -40,6 +41,6 @@ export async function planConvert(opts: { base: string; out: string; dtype?: Dty
     stats: [],
     files,
     decisions: [],
-    warnings: [],
+    warnings,
   })
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FileEdit, Plan } from '../../shared/plan'
 import { GRAFT_VERSION } from '../../shared/version'
+import { inputKind, readInputText } from '../exec/read-input-file'
 
 /** Adapter files up to this size are hashed while planning; larger ones are identified by header hash. */
 const HASH_LIMIT_BYTES = 256 << 20
@@ -50,6 +51,7 @@ export async function provenanceFiles(opts: { plan: Plan; adapters: { dir: strin
       for (const e of (await readdir(inp.path)).sort()) {
         if (!/\.(json|safetensors|model|txt|jinja)$/.test(e)) continue
         const p = join(inp.path, e)
+        if ((await inputKind(p)).kind !== 'file') continue // never open a pipe, device or looping link
         if (inp.role === 'adapter' || e.endsWith('.json')) files.push(await describeFile(p))
         else files.push(await describeWeights(p))
       }
@@ -71,7 +73,7 @@ export async function provenanceFiles(opts: { plan: Plan; adapters: { dir: strin
   }
   let readme = ''
   try {
-    readme = await readFile(opts.baseReadme, 'utf8')
+    readme = await readInputText(opts.baseReadme)
   } catch {
     readme = ''
   }

@@ -1,7 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { TensorRef } from '../../shared/plan'
+import type { ErrorCode } from '../../shared/errors'
 import { GraftError } from '../errors'
+import { jsonErrorPlace, readInputText } from '../exec/read-input-file'
 import { readSafetensorsHeader, type SafetensorsHeader } from './read-safetensors-header'
 
 export const INDEX_FILE = 'model.safetensors.index.json'
@@ -39,7 +41,7 @@ export async function openCheckpoint(opts: { dir: string; weightsName?: string }
   let indexMap: Record<string, string> | null = null
   if (entries.includes(indexName)) {
     const indexPath = join(dir, indexName)
-    const raw = await readJsonFile(indexPath)
+    const raw = await readJsonFile(indexPath, { code: 'BAD_INDEX' })
     const wm = (raw as { weight_map?: unknown }).weight_map
     if (!wm || typeof wm !== 'object' || Array.isArray(wm) || !Object.values(wm).every((v) => typeof v === 'string'))
       throw new GraftError('BAD_INDEX', `${indexPath} has no valid weight_map.`, { file: indexPath, hint: 'Regenerate the index or remove it if the folder holds a single model.safetensors.' })
@@ -91,26 +93,31 @@ export async function openCheckpoint(opts: { dir: string; weightsName?: string }
   return { dir, files: files.map((f) => join(dir, f)), headers, tensors, metadata, totalBytes }
 }
 
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new GraftError('NOT_FOUND', `${path} does not exist.`, { file: path })
-    throw e
-  }
+/**
+ * Reads and parses a JSON input file. It must be a regular file (a directory, pipe or looping link
+ * of that name is refused with `code`, default BAD_CONFIG) of at most MAX_TEXT_INPUT_BYTES.
+ */
+export async function readJsonFile(path: string, opts: { code?: ErrorCode } = {}): Promise<unknown> {
+  return parseJsonInput(path, await readInputText(path, { code: opts.code ?? 'BAD_CONFIG' }))
+}
+
+/** JSON.parse for an input file's text; a syntax error names the file and the place, never the text. */
+export function parseJsonInput(path: string, text: string): unknown {
   try {
     return JSON.parse(text)
-  } catch (e) {
-    throw new GraftError('BAD_CONFIG', `${path} is not valid JSON: ${(e as Error).message}`, { file: path, hint: 'Fix the JSON syntax in that file.' })
+  } catch {
+    const place = jsonErrorPlace(text)
+    throw new GraftError('BAD_CONFIG', `${path} is not valid JSON${place ? ` (${place})` : ''}.`, { file: path, hint: 'Fix the JSON syntax in that file.' })
   }
 }
 
+/** Whether anything is at the path (a dangling or looping link counts: reading it then says what is wrong). */
 export async function pathExists(p: string): Promise<boolean> {
   try {
-    await stat(p)
+    await lstat(p)
     return true
-  } catch {
-    return false
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return code !== 'ENOENT' && code !== 'ENOTDIR'
   }
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -114,6 +115,12 @@ const BAD: BadCase[] = [
   { what: 'metadata with a null value', bytes: file({ __metadata__: { format: null } }), code: 'BAD_HEADER' },
   { what: 'metadata is an array', bytes: file({ __metadata__: ['pt'] }), code: 'BAD_HEADER' },
   { what: 'metadata is a string', bytes: file({ __metadata__: 'pt' }), code: 'BAD_HEADER' },
+  // Rule 6 in the raw text (serde sees what JSON.parse hides): __metadata__ twice.
+  { what: '__metadata__ twice (held-out metadata_duplicate)', bytes: file('{"__metadata__":{"format":"pt"},"__metadata__":{"format":"np"}}'), code: 'BAD_HEADER' },
+  { what: '__metadata__ twice, the first null', bytes: file('{"__metadata__":null,"w":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"__metadata__":{}}'), code: 'BAD_HEADER' },
+  { what: 'a field twice in a tensor entry', bytes: file('{"w":{"dtype":"U8","shape":[4],"shape":[4],"data_offsets":[0,4]}}', 4), code: 'BAD_HEADER', tensor: 'w' },
+  { what: 'dtype twice in a tensor entry', bytes: file('{"w":{"dtype":"F32","dtype":"U8","shape":[4],"data_offsets":[0,4]}}', 4), code: 'BAD_HEADER', tensor: 'w' },
+  { what: 'an unknown field nested past any stack', bytes: file(`{"w":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":${deepArray(100_000)}}}`), code: 'BAD_HEADER' },
   // Rule 7: a tensor entry is an object with dtype, shape, data_offsets.
   { what: 'tensor entry is a number', bytes: file({ w: 5 }), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'tensor entry is an array', bytes: file({ w: ['F32', [2], [0, 8]] }, 8), code: 'BAD_HEADER', tensor: 'w' },
@@ -130,6 +137,10 @@ const BAD: BadCase[] = [
   { what: 'negative dim', bytes: file({ w: T('F32', [-1], [0, 4]) }, 4), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'float dim 4.5', bytes: file({ w: T('U8', [4.5], [0, 4]) }, 4), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'string dim "4"', bytes: file({ w: T('U8', ['4'], [0, 4]) }, 4), code: 'BAD_HEADER', tensor: 'w' },
+  // Integers written as floats: JSON.parse gives 8, serde refuses a float where it wants an integer.
+  { what: 'dim written 8.0 (held-out shape_float_integral)', bytes: file('{"w":{"dtype":"U8","shape":[4,8.0],"data_offsets":[0,32]}}', 32), code: 'BAD_HEADER', tensor: 'w' },
+  { what: 'dim written 1e1', bytes: file('{"w":{"dtype":"U8","shape":[1e1],"data_offsets":[0,10]}}', 10), code: 'BAD_HEADER', tensor: 'w' },
+  { what: 'offset written 4.0', bytes: file('{"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4.0]}}', 4), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'null dim', bytes: file({ w: T('U8', [null], [0, 0]) }), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'dim above 2^53', bytes: file('{"w":{"dtype":"U8","shape":[9007199254740993],"data_offsets":[0,0]}}'), code: 'BAD_HEADER', tensor: 'w' },
   { what: 'shape is a number', bytes: file({ w: T('U8', 4, [0, 4]) }, 4), code: 'BAD_HEADER', tensor: 'w' },
@@ -214,6 +225,27 @@ describe('readSafetensorsHeader: the same table from disk', () => {
     expect(mismatches).toEqual([])
   })
 
+  it('refuses a folder, a named pipe, a device and a looping link of a .safetensors name at once, naming it (never opening a pipe)', async () => {
+    const cases: [string, () => Promise<void>][] = [
+      ['dir.safetensors', () => mkdir(join(dir, 'dir.safetensors'))],
+      ['pipe.safetensors', async () => void execFileSync('mkfifo', [join(dir, 'pipe.safetensors')])],
+      ['loop.safetensors', () => symlink('loop.safetensors', join(dir, 'loop.safetensors'))],
+      ['zero.safetensors', () => symlink('/dev/zero', join(dir, 'zero.safetensors'))],
+    ]
+    for (const [name, make] of cases) {
+      await make()
+      const p = join(dir, name)
+      const started = Date.now()
+      const err = await Promise.race([catchErrAsync(readSafetensorsHeader(p)), new Promise((r) => setTimeout(() => r(new Error('timed out: blocked on ' + name)), 3000))])
+      expect(err, name).toBeInstanceOf(GraftError)
+      expect((err as GraftError).code, name).toBe('NOT_A_MODEL')
+      expect((err as GraftError).message, name).toContain(p)
+      expect((err as GraftError).message, name).toMatch(/is a directory|named pipe|character device|loops/)
+      expect((err as GraftError).hint, name).toBeTruthy()
+      expect(Date.now() - started, name).toBeLessThan(3000)
+    }
+  })
+
   it('reads a header from disk without reading the data', async () => {
     const p = join(dir, 'ok.safetensors')
     await writeFile(p, file({ a: W, b: T('U8', [3], [8, 11]) }, 11))
@@ -273,6 +305,16 @@ describe('parseSafetensorsHeader: valid edge cases', () => {
   it('keeps string metadata, including an empty object', () => {
     expect(parse(file({ __metadata__: { format: 'pt', note: 'ünïcødé ✓' }, w: W }, 8)).metadata).toEqual({ format: 'pt', note: 'ünïcødé ✓' })
     expect(parse(file({ __metadata__: {} })).metadata).toEqual({})
+  })
+
+  it('keeps the Rust reader\'s last-wins where serde has it: a key repeated inside __metadata__, a tensor name repeated with the same bytes', () => {
+    expect(parse(file('{"__metadata__":{"format":"pt","format":"np"}}')).metadata).toEqual({ format: 'np' })
+    const h = parse(file('{"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"w":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}}', 4))
+    expect(h.tensors).toEqual([{ name: 'w', dtype: 'I8', shape: [4], begin: 0, end: 4 }])
+  })
+
+  it('accepts big integers written plainly (no float literal)', () => {
+    expect(parse(file('{"w":{"dtype":"U8","shape":[1234567890123456,0],"data_offsets":[0,0]}}')).tensors[0].shape).toEqual([1234567890123456, 0])
   })
 
   it('ignores unknown extra fields', () => {

@@ -1,6 +1,7 @@
-import { open } from 'node:fs/promises'
 import { DTYPE_BITS, isDtype, type Dtype } from '../../shared/dtypes'
 import { GraftError } from '../errors'
+import { jsonErrorPlace, openInputFile } from '../exec/read-input-file'
+import { parseJsonText, RAW_NUMBERS, type JsonArray, type JsonObject, type JsonValue } from '../json/json-text'
 
 /** A short description of a JSON value for messages (never a deep JSON.stringify of untrusted input). */
 function preview(v: unknown): string {
@@ -65,8 +66,9 @@ export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array;
   let json: unknown
   try {
     json = JSON.parse(text)
-  } catch (e) {
-    throw fail('BAD_HEADER', `header is not valid JSON (${(e as Error).message})`)
+  } catch {
+    const place = jsonErrorPlace(text)
+    throw fail('BAD_HEADER', `header is not valid JSON${place ? ` (${place})` : ''}`)
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw fail('BAD_HEADER', 'header is not a JSON object')
 
@@ -92,6 +94,7 @@ export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array;
       throw fail('BAD_HEADER', `tensor "${name}" has invalid data_offsets ${preview(off)}`, name)
     tensors.push({ name, dtype: v.dtype, shape: v.shape as number[], begin: off[0] as number, end: off[1] as number })
   }
+  checkHeaderText(text, fail)
   tensors.sort((a, b) => a.begin - b.begin || a.end - b.end)
   let cursor = 0
   for (const t of tensors) {
@@ -110,11 +113,13 @@ export function parseSafetensorsHeader(opts: { file: string; prefix: Uint8Array;
   return { file, headerLength, dataStart: 8 + headerLength, fileSize, metadata, tensors }
 }
 
-/** Reads and validates the header of one safetensors file; the file is opened read-only. */
+/**
+ * Reads and validates the header of one safetensors file; the file is opened read-only, and
+ * only if it is a regular file (a folder, pipe or looping link of that name is NOT_A_MODEL).
+ */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const fh = await open(file, 'r')
+  const { fh, size } = await openInputFile(file, { code: 'NOT_A_MODEL', hint: 'A .safetensors name must be a safetensors file; move the folder or fix the link.' })
   try {
-    const { size } = await fh.stat()
     const head = Buffer.alloc(Math.min(8, size))
     await fh.read(head, 0, head.length, 0)
     if (size < 8) return parseSafetensorsHeader({ file, prefix: head, fileSize: size })
@@ -125,5 +130,36 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     return parseSafetensorsHeader({ file, prefix: prefix.subarray(0, bytesRead), fileSize: size })
   } finally {
     await fh.close()
+  }
+}
+
+/**
+ * What JSON.parse hides but the Rust reader (serde) refuses, found in the header's text: a
+ * repeated `__metadata__`, a field repeated inside a tensor entry, and a shape or offset written
+ * as anything but a plain integer (`8.0`, `1e3`). A repeated tensor name stays last-wins,
+ * as in Rust (the offsets check then finds the hole the first one leaves). Runs after the
+ * structure checks, so the text is known to be shallow where it matters; anything nested deeper
+ * than the stack allows is refused, as serde refuses past 128 levels.
+ */
+function checkHeaderText(text: string, fail: (code: 'BAD_HEADER', message: string, tensor?: string) => GraftError): void {
+  let scanned: JsonValue
+  try {
+    scanned = parseJsonText(text, {
+      onDuplicateKey: (key, path) => {
+        if (path.length === 0 && key === '__metadata__') throw fail('BAD_HEADER', 'header has __metadata__ twice')
+        if (path.length === 1 && path[0] !== '__metadata__') throw fail('BAD_HEADER', `entry for tensor "${path[0]}" has "${key}" twice`, path[0])
+      },
+    })
+  } catch (e) {
+    if (e instanceof RangeError) throw fail('BAD_HEADER', 'header nests too deeply')
+    throw e
+  }
+  for (const [name, value] of Object.entries(scanned as JsonObject)) {
+    if (name === '__metadata__' || value === null || typeof value !== 'object' || Array.isArray(value)) continue
+    for (const field of ['shape', 'data_offsets'] as const) {
+      const raw = (value[field] as JsonArray | undefined)?.[RAW_NUMBERS]
+      const literal = raw?.values().next().value
+      if (literal !== undefined) throw fail('BAD_HEADER', `tensor "${name}" has ${field === 'shape' ? 'a dimension' : 'a data offset'} written as ${literal}, not as an integer`, name)
+    }
   }
 }

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraftError } from '../errors'
+import { readInputTextIfExists } from '../exec/read-input-file'
 import {
   ADDED_TOKENS_JSON,
   parseTokenizerFiles,
@@ -29,10 +30,7 @@ export async function readTokenizerFiles(opts: { dir: string }): Promise<Tokeniz
   if (!st.isDirectory()) throw new GraftError('TOKENIZER', `${dir} is not a folder.`, { file: dir, hint: 'Choose the folder that holds tokenizer.json.' })
   const texts: Record<string, string> = {}
   for (const name of JSON_FILES) {
-    const text = await readFile(join(dir, name), 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined
-      throw e
-    })
+    const text = await readInputTextIfExists(join(dir, name), { code: 'TOKENIZER', hint: `${name} must be a JSON file; move the folder, pipe or link of that name away.` })
     if (text !== undefined) texts[name] = text
   }
   const isFile = async (name: string): Promise<boolean> => (await stat(join(dir, name)).catch(() => null))?.isFile() ?? false

@@ -12,7 +12,7 @@ import { describeExtension } from './describe-extension'
 import { planMerge } from '../lora/plan-merge'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { readFile } from 'node:fs/promises'
+import { readInputBytes } from '../exec/read-input-file'
 import { appendSentencePiecePieces, readPieces } from '../tokenizer/append-sentencepiece-pieces'
 import { resolveTokenRoles, setTokenRoleFiles, type TokenRoles } from '../tokenizer/set-token-roles'
 import { applyTokenRoles } from './plan-token-roles'
@@ -79,7 +79,7 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     if (files.hasTokenizerModel) {
       // Keep the slow tokenizer consistent: append the same pieces, with the same ids, to tokenizer.model.
       const modelPath = join(tokDir, 'tokenizer.model')
-      const spm = new Uint8Array(await readFile(modelPath))
+      const spm = new Uint8Array(await readInputBytes(modelPath, { code: 'TOKENIZER' }))
       const pieces = readPieces(spm, modelPath)
       const first = ext.newEntries[0]?.id
       ext.warnings = ext.warnings.filter((w) => !w.startsWith('tokenizer.model was NOT updated'))

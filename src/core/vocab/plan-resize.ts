@@ -150,7 +150,7 @@ export async function planResize(req: ResizeRequest): Promise<Plan> {
   const files: FileEdit[] = [
     { kind: 'write', path: 'config.json', content: editJsonText(info.configText, edits, join(info.dir, 'config.json')), reason: edits.length ? `vocab size ${n}` : 'unchanged' },
     ...tokEdits.map((f) => ({ kind: 'write' as const, path: f.path, content: f.content, encoding: f.encoding, reason: 'edited tokenizer file' })),
-    ...(await copyModelFiles({ dir: info.dir, skip: ['config.json', ...tokEdits.map((f) => f.path)] })),
+    ...(await copyModelFiles({ dir: info.dir, skip: ['config.json', ...tokEdits.map((f) => f.path)], warnings })),
   ]
   return finishPlan({
     operation: 'resize',

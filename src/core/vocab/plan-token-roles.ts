@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readInputText } from '../exec/read-input-file'
 import type { Plan, PlanNote } from '../../shared/plan'
 import { editJsonText } from '../json/edit-json-text'
 import { isJsonObject, parseJsonText, type JsonValue } from '../json/json-text'
@@ -25,7 +25,7 @@ export async function applyTokenRoles(plan: Plan, roles: ResolvedRole[], files: 
   // config.json is rewritten when the vocabulary grows and copied otherwise: edit it either way.
   const ci = plan.files.findIndex((f) => f.path === CONFIG)
   const copied = ci >= 0 ? plan.files[ci] : undefined
-  if (copied?.kind === 'copy') plan.files[ci] = { kind: 'write', path: CONFIG, content: await readFile(copied.from, 'utf8'), reason: 'copied from the base' }
+  if (copied?.kind === 'copy') plan.files[ci] = { kind: 'write', path: CONFIG, content: await readInputText(copied.from), reason: 'copied from the base' }
   const cfg = ci >= 0 ? plan.files[ci] : undefined
   if (cfg && cfg.kind === 'write' && withId.length) {
     const data = parseJsonText(cfg.content)
@@ -47,7 +47,7 @@ export async function applyTokenRoles(plan: Plan, roles: ResolvedRole[], files: 
   const gi = plan.files.findIndex((f) => f.path === GENERATION_CONFIG)
   if (gi >= 0 && withId.length) {
     const g = plan.files[gi]
-    const before = g.kind === 'write' ? g.content : await readFile(g.from, 'utf8')
+    const before = g.kind === 'write' ? g.content : await readInputText(g.from)
     const data = parseJsonText(before)
     const edits: { path: string[]; value: unknown }[] = []
     for (const r of withId) {

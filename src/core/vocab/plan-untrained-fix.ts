@@ -45,6 +45,7 @@ export async function planUntrainedFix(req: UntrainedFixRequest): Promise<Plan> 
   }
   const decisions: PlanNote[] = [{ code: 'UNTRAINED_FIXED', message: `${req.embedRows.length} embedding row(s)${head ? ` and ${req.headRows.length} head row(s)` : ''} are set to the ${strategy === 'trained-mean' ? 'mean of the trained rows' : 'mean of all rows'} of their tensor.` }]
   if (info.tied) decisions.push({ code: 'TIED_KEPT', message: 'The head is tied to the embedding, so it is repaired with it.' })
-  const files: FileEdit[] = [{ kind: 'copy', from: join(info.dir, 'config.json'), path: 'config.json', reason: 'unchanged' }, ...(await copyModelFiles({ dir: info.dir, skip: ['config.json'] }))]
-  return finishPlan({ operation: 'untrained-fix', title: `Repair untrained rows of ${info.dir}`, inputs: [{ role: 'base', path: info.dir }], outDir: req.out, dtype: 'keep', metadata: { format: 'pt' }, drafts, stats, files, decisions, warnings: [] })
+  const warnings: PlanNote[] = []
+  const files: FileEdit[] = [{ kind: 'copy', from: join(info.dir, 'config.json'), path: 'config.json', reason: 'unchanged' }, ...(await copyModelFiles({ dir: info.dir, skip: ['config.json'], warnings }))]
+  return finishPlan({ operation: 'untrained-fix', title: `Repair untrained rows of ${info.dir}`, inputs: [{ role: 'base', path: info.dir }], outDir: req.out, dtype: 'keep', metadata: { format: 'pt' }, drafts, stats, files, decisions, warnings })
 }

@@ -2,6 +2,7 @@ import { homedir } from 'node:os'
 import { isAbsolute, join, normalize } from 'node:path'
 import { z } from 'zod'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
+import { MAX_TOKEN_CHARS } from '../../shared/vocab'
 import { hubSchemas } from '../hub/hub-schemas'
 import { compareSchemas } from '../compare/compare-schemas'
 
@@ -43,8 +44,6 @@ const mergeParams = z.strictObject({
 const MAX_VOCAB_SIZE = 10_000_000
 /** Tokens one request may add. */
 const MAX_NEW_TOKENS = 10_000
-/** Longest token text: added tokens are words, markers or short phrases. */
-const MAX_TOKEN_CHARS = 256
 /** Longest sample text for the tokens preview. */
 const MAX_PREVIEW_CHARS = 20_000
 

@@ -7,6 +7,7 @@ import { executePlan, runAll } from '../../core/exec/execute-plan'
 import { newControl, controlViews, type TaskRunner, type WorkerTask } from '../../core/exec/worker-task'
 import { CancelledError, GraftError, toErrorInfo } from '../../core/errors'
 import { readModelInfo } from '../../core/model/read-model-info'
+import { checkInputFile } from '../../core/exec/read-input-file'
 import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
 import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
 import { normHistogram } from '../../core/vocab/norm-histogram'
@@ -145,8 +146,9 @@ export class JobManager {
   /** Hashes every file of a folder (sha256) in the pool, with progress: the first real job. */
   private async runHash(path: string, signal: AbortSignal, onProgress: (p: JobProgress) => void) {
     const s = await stat(path).catch(() => null)
-    if (!s) throw new GraftError('NOT_FOUND', `${path} does not exist.`, { file: path })
-    const files = s.isDirectory() ? (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(path, e.name)).sort() : [path]
+    // Only regular files are hashed: a pipe or a device (/dev/zero) would be read forever.
+    if (!s?.isDirectory()) await checkInputFile(path)
+    const files = s?.isDirectory() ? (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(path, e.name)).sort() : [path]
     const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size))
     const total = sizes.reduce((a, b) => a + b, 0)
     const control = newControl()

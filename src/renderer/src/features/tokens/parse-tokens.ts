@@ -1,5 +1,7 @@
+import { MAX_TOKEN_CHARS } from '../../../../shared/vocab'
+
 /** Longest token text the API accepts. */
-export const MAX_TOKEN_CHARS = 256
+export { MAX_TOKEN_CHARS }
 /** Tokens one request may add. */
 export const MAX_TOKENS = 10_000
 
