@@ -25,7 +25,7 @@ export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; sca
       tok = await readTokenizerFiles({ dir: info.dir })
     } catch (e) {
       const err = toErrorInfo(e)
-      checks.push({ code: 'TOKENIZER_UNREADABLE', severity: 'error', message: `The tokenizer cannot be read: ${err.message}` })
+      checks.push({ code: 'TOKENIZER_UNREADABLE', severity: 'error', message: `The tokenizer cannot be read: ${err.message}${err.hint ? ` ${err.hint}` : ''}` })
     }
   } else checks.push({ code: 'NO_TOKENIZER', severity: 'info', message: 'The folder has no tokenizer.json, so the tokenizer side cannot be checked.' })
   const untrainedIds = opts.scan ? [...new Set([...opts.scan.untrainedEmbed, ...opts.scan.untrainedHead])].sort((a, b) => a - b) : []
