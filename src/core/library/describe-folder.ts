@@ -66,7 +66,7 @@ export async function describeFolder(opts: { dir: string; origin: EntryOrigin; r
   try {
     if (m.adapter) return await describeAdapter(base, dir, files)
     if (m.config) {
-      const config = await readJsonFile(join(dir, 'config.json')).catch((e: unknown) => e)
+      const config = await readJsonFile(join(dir, 'config.json'), { code: 'NOT_A_MODEL' }).catch((e: unknown) => e)
       if (config instanceof Error) return withError(base, config, join(dir, 'config.json'))
       const isHfConfig = isObject(config) && (typeof config.model_type === 'string' || Array.isArray(config.architectures))
       if (isHfConfig) {
@@ -102,7 +102,7 @@ async function describeModel(entry: LibraryEntry, dir: string, m: FolderMarkers)
 async function describeAdapter(entry: LibraryEntry, dir: string, files: string[]): Promise<LibraryEntry> {
   entry.kind = 'adapter'
   const cfgPath = join(dir, 'adapter_config.json')
-  const raw = await readJsonFile(cfgPath)
+  const raw = await readJsonFile(cfgPath, { code: 'NOT_A_MODEL' })
   if (!isObject(raw)) throw new GraftError('BAD_CONFIG', `${cfgPath} is not a JSON object.`, { file: cfgPath })
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
   entry.adapter = {

@@ -47,13 +47,13 @@ export async function readTokenizerSummary(dir: string): Promise<TokenizerSummar
   }
   const vj = join(dir, 'vocab.json')
   if ((await stat(vj).catch(() => null))?.isFile()) {
-    const vocab = await readJsonFile(vj)
+    const vocab = await readJsonFile(vj, { code: 'TOKENIZER' })
     if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab)) throw new GraftError('TOKENIZER', `${vj} is not a JSON object of token -> id.`, { file: vj })
     let max = maxId(Object.values(vocab as Record<string, unknown>), vj)
     let added = 0
     const aj = join(dir, 'added_tokens.json')
     if ((await stat(aj).catch(() => null))?.isFile()) {
-      const a = await readJsonFile(aj)
+      const a = await readJsonFile(aj, { code: 'TOKENIZER' })
       if (a && typeof a === 'object' && !Array.isArray(a)) {
         const ids = Object.values(a as Record<string, unknown>)
         added = ids.length
