@@ -76,6 +76,8 @@ interface Case {
   exit?: number
   /** The output is a report (vocab's ✗ line), not an error with a → hint. */
   report?: boolean
+  /** Text of the input that must never be repeated in the output. */
+  secret?: string
 }
 
 const merge = (base: string, adapter: string, w: string) => ['merge', '--base', base, '--adapter', adapter, '--out', join(w, 'out'), '--dry-run']
@@ -215,6 +217,25 @@ const CASES: Case[] = [
     setup: async (w) => ['compare', join(DEMO, 'base'), join(DEMO, 'adapter'), '--text', 'hi', '--chat', mkfifo(join(w, 'chat.fifo'))],
   },
   {
+    id: 'config.json that is not JSON: named with a line and column, its text never quoted',
+    names: 'config.json',
+    secret: 'AKIA-SECRET',
+    setup: async (w) => {
+      const b = await linkFolder(join(w, 'base'), 'base', ['config.json'])
+      await writeFile(join(b, 'config.json'), 'AKIA-SECRET-KEY')
+      return ['inspect', b]
+    },
+  },
+  {
+    id: 'compare --chat file that is not JSON: its text never quoted',
+    names: 'chat.json',
+    secret: 'AKIA-SECRET',
+    setup: async (w) => {
+      await writeFile(join(w, 'chat.json'), 'AKIA-SECRET-KEY')
+      return ['compare', join(DEMO, 'base'), join(DEMO, 'adapter'), '--text', 'hi', '--chat', join(w, 'chat.json')]
+    },
+  },
+  {
     id: 'resize-seed-nan: --seed abc',
     names: '--seed',
     exit: 2,
@@ -229,7 +250,7 @@ const CASES: Case[] = [
 ]
 
 describe('input files that are not what they seem: clean errors, no hangs', () => {
-  it.each(CASES.map((c, i) => ({ ...c, i })))('$id', async ({ setup, names, exit, report, i }) => {
+  it.each(CASES.map((c, i) => ({ ...c, i })))('$id', async ({ setup, names, exit, report, secret, i }) => {
     const w = join(root, `case-${i}`)
     await mkdir(w)
     const args = await setup(w)
@@ -241,6 +262,7 @@ describe('input files that are not what they seem: clean errors, no hangs', () =
     expect(text).not.toMatch(/INTERNAL|bug in Graft|Unexpected error/)
     expect(text).toContain(names)
     if ((exit ?? 1) === 1 && !report) expect(text).toContain('→')
+    if (secret) expect(text).not.toContain(secret.slice(0, 4))
     expect(existsSync(join(w, 'out'))).toBe(false)
   })
 })

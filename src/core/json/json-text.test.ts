@@ -21,6 +21,21 @@ describe('json-text', () => {
     expect(JSON.stringify(JSON.parse(text), null, 2) + '\n').not.toBe(text)
   })
 
+  it('keeps "__proto__" as an ordinary key (a token in a vocab), round trip included', () => {
+    const text = '{"a": 1, "__proto__": 2, "b": {"__proto__": {"x": 3}}}'
+    const v = parseJsonText(text) as JsonObject
+    expect(orderedKeys(v)).toEqual(['a', '__proto__', 'b'])
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype)
+    expect(Object.keys(v)).toEqual(['a', '__proto__', 'b'])
+    expect(formatJsonText(v, detectJsonStyle(text))).toBe(text)
+  })
+
+  it('reports repeated keys with the path of the object they are in', () => {
+    const seen: string[] = []
+    parseJsonText('{"a": {"k": 1, "k": 2}, "a": [{"z": 1, "z": 2}]}', { onDuplicateKey: (key, path) => seen.push([...path, key].join('.')) })
+    expect(seen).toEqual(['a.k', 'a.z', 'a'])
+  })
+
   it('parses escapes and writes them back like Python and serde do', () => {
     const text = '{"a":"q\\"\\\\\\n\\u001b\\u00e9","b":[1,-2.5,true,null,{}],"c":[]}'
     const v = parseJsonText(text) as JsonObject
