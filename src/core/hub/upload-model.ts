@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { readInputText } from '../exec/read-input-file'
 import { pathToFileURL } from 'node:url'
 import { createRepo, repoExists, uploadFilesWithProgress } from '@huggingface/hub'
 import type { JobProgress } from '../../shared/progress'
@@ -139,7 +140,7 @@ export async function uploadModel(opts: UploadModelOptions): Promise<UploadModel
   if (!local.some((f) => f.path === 'README.md')) {
     let provenance: Record<string, unknown> | null = null
     try {
-      provenance = JSON.parse(await readFile(join(opts.dir, 'graft_provenance.json'), 'utf8')) as Record<string, unknown>
+      provenance = JSON.parse(await readInputText(join(opts.dir, 'graft_provenance.json'))) as Record<string, unknown>
     } catch {
       provenance = null
     }

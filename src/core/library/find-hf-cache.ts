@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { readInputText } from '../exec/read-input-file'
 
 /** One model repo in the Hugging Face cache, resolved to the snapshot Graft lists. */
 export interface HfCacheRepo {
@@ -66,7 +67,7 @@ export async function findHfCache(opts: { dir?: string; env?: NodeJS.ProcessEnv 
 
 async function pickSnapshot(repoDir: string): Promise<{ sha: string; fromRefsMain: boolean } | null> {
   const snapshots = join(repoDir, 'snapshots')
-  const ref = await readFile(join(repoDir, 'refs', 'main'), 'utf8').then((s) => s.trim(), () => null)
+  const ref = await readInputText(join(repoDir, 'refs', 'main'), { maxBytes: 4096 }).then((s) => s.trim(), () => null)
   if (ref && /^[0-9a-zA-Z._-]+$/.test(ref)) {
     const s = await stat(join(snapshots, ref)).catch(() => null)
     if (s?.isDirectory()) return { sha: ref, fromRefsMain: true }
