@@ -42,6 +42,13 @@ export function toErrorInfo(err: unknown, file?: string): ErrorInfo {
     case 'EPERM':
     case 'EROFS':
       return { code: 'PERMISSION_DENIED', message: `Permission denied for ${path ?? 'a file'}.`, file: path, hint: 'Choose a folder you can write to, or fix its permissions.' }
+    // Paths that are not what they seem, met outside read-input-file.ts: still the user's input to fix, not a bug.
+    case 'EISDIR':
+      return { code: 'BAD_REQUEST', message: `${path ?? 'A path'} is a directory where Graft expected a file.`, file: path, hint: 'Move or rename the folder, or point Graft at the file itself.' }
+    case 'ELOOP':
+      return { code: 'BAD_REQUEST', message: `${path ?? 'A path'} is a symbolic link that loops.`, file: path, hint: 'Replace the link with the file or folder it should point to, or remove it.' }
+    case 'ENOTDIR':
+      return { code: 'NOT_FOUND', message: `${path ?? 'A path'} does not exist: a part of it is a file, not a folder.`, file: path, hint: 'Check the path and try again.' }
     case 'ABORT_ERR':
       return { code: 'CANCELLED', message: ERROR_CODES.CANCELLED }
   }
