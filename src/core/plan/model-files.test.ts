@@ -55,6 +55,7 @@ async function oddModel(name: string): Promise<string> {
   await symlink(join(root, 'nowhere'), join(dir, 'dangling.md'))
   await mkdir(join(dir, 'onnx'))
   await writeFile(join(dir, 'onnx', 'model.onnx'), 'stale')
+  await writeFile(join(dir, 'onnx', 'config.json'), '{}')
   return dir
 }
 
@@ -66,7 +67,7 @@ describe('copyModelFiles: decided at plan time', () => {
     expect(files.map((f) => f.path).sort()).toEqual(['1_Pooling/config.json', 'LICENSE', 'assets/logo.txt', 'modules.json'])
     const text = warnings.map((w) => `${w.code}: ${w.message}`).join('\n')
     expect(text).toMatch(/FILES_NOT_COPIED: .*dangling\.md \(a dangling link\), docs \(a looping link\), docs2 \(a looping link\), notes\.txt \(a named pipe\)/)
-    expect(text).toMatch(/SUBFOLDER_WEIGHTS_NOT_COPIED: .*onnx\/model\.onnx/)
+    expect(text).toMatch(/SUBFOLDER_WEIGHTS_NOT_COPIED: .*onnx\/ \(onnx\/model\.onnx\)/)
   })
 
   it('leaves out a subfolder tree too large to be a side folder, with a warning', async () => {

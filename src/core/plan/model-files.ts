@@ -23,8 +23,9 @@ const MAX_LISTED = 5
  * - regular files and links to them are copied (a JSON file that does not parse is still copied,
  *   with a warning naming it);
  * - subfolders and links to folders are copied file by file (bounded by MAX_SUBFOLDER_DEPTH and
- *   MAX_SUBFOLDER_FILES), except weight files in them, which hold the input's weights and would
- *   not match the output's;
+ *   MAX_SUBFOLDER_FILES), unless they hold weight files: an ONNX export, `original/` or a
+ *   `checkpoint-500/` holds (a copy of) the input's weights, which would not match the output's,
+ *   and half of such a folder is worse than none, so the whole folder is left out with a warning;
  * - pipes, sockets, devices, dangling and looping links are never opened: they are left out,
  *   and `warnings` (when given) names them.
  */
@@ -48,9 +49,11 @@ export async function copyModelFiles(opts: { dir: string; skip?: Iterable<string
       }
     } else if (kind === 'dir') {
       const files: FileEdit[] = []
-      const ok = await walk(from, e.name, 1, files, subWeights, unreadable, reason)
-      if (ok) out.push(...files)
-      else tooBig.push(e.name + '/')
+      const weights: string[] = []
+      const ok = await walk(from, e.name, 1, files, weights, unreadable, reason)
+      if (!ok) tooBig.push(e.name + '/')
+      else if (weights.length) subWeights.push(`${e.name}/ (${weights[0]}${weights.length > 1 ? ` and ${weights.length - 1} more` : ''})`)
+      else out.push(...files)
     } else {
       unreadable.push(`${e.name} (${kind === 'loop' ? 'a looping link' : kind === 'missing' ? 'a dangling link' : kind === 'special' ? describeSpecial(stats!) : 'unreadable'})`)
     }
@@ -59,7 +62,7 @@ export async function copyModelFiles(opts: { dir: string; skip?: Iterable<string
   if (warnings) {
     if (unreadable.length) warnings.push({ code: 'FILES_NOT_COPIED', message: `Not copied from ${opts.dir}, as they are not regular files: ${list(unreadable)}.` })
     if (subWeights.length)
-      warnings.push({ code: 'SUBFOLDER_WEIGHTS_NOT_COPIED', message: `Not copied from ${opts.dir}: ${list(subWeights)}. They hold the input's weights (e.g. an ONNX export or original checkpoint), which the new weights would not match; copy them yourself if they belong to another module.` })
+      warnings.push({ code: 'SUBFOLDER_WEIGHTS_NOT_COPIED', message: `Not copied from ${opts.dir}: ${list(subWeights)}. These folders hold weight files (an ONNX export, an original or training checkpoint, another module's layer), which the output's new weights would not match; copy them yourself if they still belong with it.` })
     if (tooBig.length) warnings.push({ code: 'SUBFOLDER_NOT_COPIED', message: `Not copied from ${opts.dir}: ${list(tooBig)} (more than ${MAX_SUBFOLDER_FILES} files or ${MAX_SUBFOLDER_DEPTH} levels deep). Copy what the output needs yourself.` })
     if (badJson.length) warnings.push({ code: 'INVALID_JSON_COPIED', message: `Copied unchanged but not valid JSON, so loading the output may fail: ${list(badJson.map((b) => join(opts.dir, b)))}. Fix or re-download it.` })
   }
