@@ -17,6 +17,7 @@ import type {
 } from '../../shared/compare'
 import { CancelledError, decodeWorkerError, errorFromInfo, GraftError } from '../../core/errors'
 import type { CompareTask } from '../../worker/compare-worker'
+import { workerExecArgv } from '../jobs/worker-exec-argv'
 
 /** The compare worker when running from source (tsx); the Electron build passes its bundled chunk instead. */
 export function sourceCompareWorkerFile(): string {
@@ -69,7 +70,7 @@ export function createCompareService(opts: CompareServiceOptions = {}): CompareS
         minThreads: 0,
         maxThreads: 1,
         idleTimeout: which === 'interactive' ? (opts.interactiveIdleMs ?? INTERACTIVE_IDLE_MS) : (opts.jobIdleMs ?? JOB_IDLE_MS),
-        execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+        execArgv: workerExecArgv(filename),
       })
       // Without a listener, a worker that fails to load would crash the process.
       pool.on('error', (e) => console.error(`graft compare worker (${which}) error:`, e))
