@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import type { TokensPreview, TokensPreviewParams } from '../../shared/api'
 import type { VocabTruthTable } from '../../shared/vocab'
+import type { Plan } from '../../shared/plan'
+import type { OperationRequest } from '../../core/ops/operations'
+import type { UntrainedRows } from '../../core/vocab/vocab-truth-table'
 import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type {
@@ -45,8 +48,10 @@ export interface CompareService {
   chat(p: CompareChatParams, signal?: AbortSignal): Promise<CompareChatEntry[]>
   /** The add-tokens preview (parses tokenizer.json twice: seconds for big vocabularies). */
   tokensPreview(p: TokensPreviewParams, signal?: AbortSignal): Promise<TokensPreview>
-  /** The vocabulary truth table (reads tokenizer.json). */
-  vocabTable(p: { path: string }, signal?: AbortSignal): Promise<VocabTruthTable>
+  /** The vocabulary truth table (reads tokenizer.json); with `scan`, the untrained rows get their token strings. */
+  vocabTable(p: { path: string; scan?: UntrainedRows }, signal?: AbortSignal): Promise<VocabTruthTable>
+  /** Plans an operation whose planning parses tokenizers (add tokens): seconds of work kept off the main process. */
+  planOperation(req: OperationRequest, signal?: AbortSignal): Promise<Plan>
   close(): Promise<void>
 }
 
@@ -108,6 +113,7 @@ export function createCompareService(opts: CompareServiceOptions = {}): CompareS
     chat: (p, signal) => run('interactive', { op: 'chat', ...p }, signal),
     tokensPreview: (p, signal) => run('interactive', { op: 'tokensPreview', ...p }, signal),
     vocabTable: (p, signal) => run('interactive', { op: 'vocabTable', ...p }, signal),
+    planOperation: (request, signal) => run('interactive', { op: 'planOperation', request }, signal),
     async close() {
       closed = true
       const pools = [lanes.interactive, lanes.jobs].filter((x): x is Piscina => x !== null)
