@@ -40,7 +40,7 @@ function verificationError(v: OutputVerification, plan: Plan, allowNonFinite: bo
     return new GraftError('NONFINITE', `The computed output holds NaN or infinite values: ${listTensors(v.nonFinite)}. Nothing was written to ${out}.`, {
       file: out,
       tensor: v.nonFinite[0].tensor,
-      hint: 'An adapter probably holds NaN/Inf values, a rank of 0 or an extreme lora_alpha; check it (graft inspect). To keep such an output anyway, pass --allow-nonfinite.',
+      hint: 'Check the adapter (NaN/Inf values, a rank of 0, an extreme lora_alpha) or, for a cast to F16, values beyond ±65504. To keep such an output anyway, run it with --allow-nonfinite (allowNonFinite in the API).',
     })
   const { configVocabSize: cfg, embedRows: emb, headRows: head } = v.vocab
   if (!v.ok && !v.nonFinite.length)
