@@ -4,12 +4,10 @@
  *   node --import tsx bench/job.ts --case copy|merge|resize --base DIR --out DIR [--adapter DIR] [--threads N] [--worker-file F]
  * Prints one JSON line: timings, bytes, worker threads and process.resourceUsage().maxRSS.
  */
-import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { executePlan } from '../src/core/exec/execute-plan'
-import { planMerge } from '../src/core/lora/plan-merge'
-import { planConvert } from '../src/core/plan/plan-convert'
-import type { Plan } from '../src/shared/plan'
+import { planOperation, type OperationRequest } from '../src/core/ops/operations'
+import { runOperation } from '../src/core/ops/run-operation'
+import { openCheckpoint } from '../src/core/safetensors/open-checkpoint'
 import { createPoolRunner } from '../src/main/jobs/pool-runner'
 
 const { values } = parseArgs({
@@ -23,23 +21,17 @@ const { values } = parseArgs({
   },
 })
 
-/** Planners by case. Resize is looked up at run time so the bench builds before it lands. */
-const RESIZE_PLANNER = new URL('../src/core/vocab/plan-resize.ts', import.meta.url)
-
-async function plan(kind: string, base: string, out: string): Promise<Plan> {
+/** The operation each case benchmarks (planned through the ops registry, like the CLI and the app). */
+async function operation(kind: string, base: string, out: string): Promise<OperationRequest> {
   switch (kind) {
     case 'copy':
-      return planConvert({ base, out, dtype: 'keep' })
+      return { kind: 'convert', params: { base, out, dtype: 'keep' } }
     case 'merge':
       if (!values.adapter) throw new Error('--adapter is required for --case merge')
-      return planMerge({ base, adapters: [{ dir: values.adapter }], out })
+      return { kind: 'merge', params: { base, adapters: [{ dir: values.adapter }], out } }
     case 'resize': {
-      if (!existsSync(RESIZE_PLANNER)) throw new Error('NOT_IMPLEMENTED')
-      const mod = (await import(RESIZE_PLANNER.href)) as { planResize?: (req: unknown) => Promise<Plan> }
-      if (typeof mod.planResize !== 'function') throw new Error('NOT_IMPLEMENTED')
-      const { openCheckpoint } = await import('../src/core/safetensors/open-checkpoint')
       const embed = (await openCheckpoint({ dir: base })).tensors.get('model.embed_tokens.weight')
-      return mod.planResize({ base, out, newSize: (embed?.shape[0] ?? 32000) + 1000, padToMultipleOf: 64, init: { kind: 'mean' } })
+      return { kind: 'resize', params: { base, out, newSize: (embed?.shape[0] ?? 32000) + 1000, padToMultipleOf: 64, init: { kind: 'mean' } } }
     }
     default:
       throw new Error(`unknown case ${kind}`)
@@ -52,10 +44,19 @@ async function main(): Promise<void> {
   // A bundled worker file (as the app ships) starts in milliseconds; the source one loads tsx per thread.
   const runner = createPoolRunner({ threads, workerFile: values['worker-file'] })
   try {
-    const p = await plan(values.case!, values.base!, values.out!)
+    const p = await planOperation(await operation(values.case!, values.base!, values.out!), { runner })
     const t1 = performance.now()
     let progressEvents = 0
-    const res = await executePlan({ plan: p, runner, onProgress: () => progressEvents++ })
+    let verifyStart: number | null = null
+    // runOperation verifies the output before moving it into place, as every job does; its share is reported apart.
+    const res = await runOperation({
+      plan: p,
+      runner,
+      onProgress: (x) => {
+        progressEvents++
+        if (x.phase === 'verifying') verifyStart ??= performance.now()
+      },
+    })
     const t2 = performance.now()
     const ru = process.resourceUsage()
     process.stdout.write(
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
         case: values.case,
         planSec: (t1 - t0) / 1000,
         execSec: (t2 - t1) / 1000,
+        verifySec: verifyStart === null ? null : (t2 - verifyStart) / 1000,
         bytesWritten: res.bytesWritten,
         tensors: p.tensors.length,
         shards: p.output.shards.length,

@@ -104,6 +104,8 @@ interface JobResult {
   error?: string
   planSec?: number
   execSec?: number
+  /** The part of execSec spent verifying the output before the rename (runOperation). */
+  verifySec?: number | null
   bytesWritten?: number
   workerThreads?: number
   maxRssBytes?: number
@@ -299,14 +301,14 @@ async function benchCase(kind: Case, base: string, adapter: string, bytes: numbe
     rows.push({
       case: kind,
       cache,
-      tool: 'graft (executePlan)',
+      tool: 'graft (runOperation: execute + verify)',
       wallSec: e.result.execSec!,
       gbPerSec: gb(bytes) / e.result.execSec!,
       ratioToCp: e.result.execSec! / cpBest.copy,
       peakRssMB: rss,
       threads: e.result.workerThreads!,
       cpuSec: null,
-      note: `${(e.result.execSec! / cpSyncBest.withSync).toFixed(2)}× cp+sync (it fsyncs); ${e.result.shards} shard(s), ${e.result.tensors} tensors, ${e.result.progressEvents} progress events`,
+      note: `${(e.result.execSec! / cpSyncBest.withSync).toFixed(2)}× cp+sync (it fsyncs; verification ${e.result.verifySec != null ? `${e.result.verifySec.toFixed(2)} s` : 'none'}); ${e.result.shards} shard(s), ${e.result.tensors} tensors, ${e.result.progressEvents} progress events`,
     })
   }
   await rm(scratch, { recursive: true, force: true })

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { planMerge } from '../src/core/lora/plan-merge'
-import { executePlan } from '../src/core/exec/execute-plan'
+import { planOperation } from '../src/core/ops/operations'
+import { runOperation } from '../src/core/ops/run-operation'
 import { inProcessRunner } from '../src/core/exec/in-process-runner'
 
 const out = resolve(process.argv[2] ?? '.golden-out')
@@ -18,7 +18,8 @@ for (const name of readdirSync(cases)) {
   const adapters = existsSync(join(dir, "adapter")) ? [join(dir, 'adapter')] : readdirSync(dir).filter((d) => d.startsWith('adapter_')).sort().map((d) => join(dir, d))
   if (!existsSync(join(dir, 'case.json')) || adapters.length === 0) continue
   await rm(join(out, name), { recursive: true, force: true })
-  const plan = await planMerge({ base: join(dir, 'base'), adapters: adapters.map((a) => ({ dir: a })), out: join(out, name) })
-  await executePlan({ plan, runner: inProcessRunner() })
+  const runner = inProcessRunner()
+  const plan = await planOperation({ kind: 'merge', params: { base: join(dir, 'base'), adapters: adapters.map((a) => ({ dir: a })), out: join(out, name) } }, { runner })
+  await runOperation({ plan, runner })
   console.log(`${name}: ${plan.decisions.map((d) => d.code).join(', ') || 'no decisions'}`)
 }

@@ -3,9 +3,8 @@ import { GRAFT_VERSION } from '../shared/version'
 import type { Plan } from '../shared/plan'
 import type { JobProgress } from '../shared/progress'
 import { toErrorInfo } from '../core/errors'
-import { planMerge } from '../core/lora/plan-merge'
-import { planConvert } from '../core/plan/plan-convert'
-import { executePlan } from '../core/exec/execute-plan'
+import { planOperation, type PlanDeps } from '../core/ops/operations'
+import { runOperation } from '../core/ops/run-operation'
 import { readModelInfo } from '../core/model/read-model-info'
 import { createPoolRunner } from '../main/jobs/pool-runner'
 import { formatBytes, formatCount, formatPlan, parseSize, progressLine } from './format'
@@ -13,8 +12,7 @@ import { readInputText } from '../core/exec/read-input-file'
 import { MAX_TOKEN_CHARS } from '../shared/vocab'
 import { scanVocabRows } from '../core/vocab/scan-vocab-rows'
 import { vocabTruthTable, type VocabTruthTable } from '../core/vocab/vocab-truth-table'
-import { planResize, type InitStrategy } from '../core/vocab/plan-resize'
-import { planUntrainedFix } from '../core/vocab/plan-untrained-fix'
+import type { InitStrategy } from '../core/vocab/plan-resize'
 import { planAddTokens } from '../core/vocab/plan-add-tokens'
 
 const HELP = `graft ${GRAFT_VERSION} — surgery on Hugging Face checkpoints
@@ -23,7 +21,7 @@ Usage:
   graft inspect <dir> [--json]                 Summarise a model folder (config + safetensors headers only)
   graft merge --base DIR --adapter DIR[:WEIGHT] [--adapter ...] --out DIR
               [--dtype keep|bf16|f16|f32] [--max-shard-size 5GB] [--threads N]
-              [--dry-run] [--json] [--overwrite]
+              [--dry-run] [--json] [--overwrite] [--allow-nonfinite]
                                                Merge LoRA adapters into a base model, streamed
   graft convert --in DIR --out DIR [--dtype ...] [--max-shard-size ...] [--dry-run] [--json]
                                                Copy a model, casting float tensors or resharding
@@ -51,9 +49,11 @@ Usage:
   graft serve [--port N] [--no-open]           Run the workbench UI in a browser (web mode)
 
 All commands that write take --dry-run (print the plan), --json, --overwrite and --threads N.
+Every output is verified before it is moved into place (shapes, vocabulary sizes, no NaN/Inf in the
+tensors Graft computed); --allow-nonfinite keeps an output with NaN/Inf instead of refusing it.
   graft --help | --version
 
-Exit codes: 0 success, 1 the operation failed, 2 bad usage.
+Exit codes: 0 success, 1 the operation failed, 2 bad usage, 130/143 cancelled by SIGINT/SIGTERM.
 Only graft hub uses the network (never with HF_HUB_OFFLINE=1 or --offline); inputs are opened
 read-only and outputs appear only when complete.`
 
@@ -80,42 +80,68 @@ function parseAdapterArg(s: string): { dir: string; weight?: number } {
   return { dir: s }
 }
 
-async function runPlan(plan: Plan, opts: { json: boolean; dryRun: boolean; overwrite: boolean; threads?: number }): Promise<void> {
-  if (opts.dryRun) {
-    process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan) + '\n')
-    return
-  }
-  if (opts.json) process.stdout.write(JSON.stringify({ type: 'plan', title: plan.title, decisions: plan.decisions, warnings: plan.warnings, estimates: plan.estimates }) + '\n')
-  else process.stderr.write(formatPlan(plan) + '\n\n')
-  const runner = createPoolRunner({ threads: opts.threads })
+/** The signal that cancelled the command (SIGINT or SIGTERM), if one did: main exits 128 + its number. */
+let cancelledBy: NodeJS.Signals | null = null
+
+/** Exit status of a command cancelled by a signal, as shells report it: 130 for SIGINT, 143 for SIGTERM. */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
+
+/** A pool and a cancel signal (SIGINT/SIGTERM) for the duration of `f`. */
+async function withRunner<T>(threads: number | undefined, f: (deps: PlanDeps) => Promise<T>): Promise<T> {
+  const runner = createPoolRunner({ threads })
   const abort = new AbortController()
-  const onSig = () => abort.abort()
+  const onSig = (sig: NodeJS.Signals) => {
+    cancelledBy ??= sig
+    abort.abort()
+  }
   process.once('SIGINT', onSig)
   process.once('SIGTERM', onSig)
-  const tty = !opts.json && process.stderr.isTTY
-  let lastLine = 0
-  const onProgress = (p: JobProgress) => {
-    if (opts.json) process.stdout.write(JSON.stringify({ type: 'progress', ...p }) + '\n')
-    else if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`)
-    else if (Date.now() - lastLine > 2000 || p.phase === 'done') {
-      lastLine = Date.now()
-      process.stderr.write(progressLine(p) + '\n')
-    }
-  }
   try {
-    const onLog = (line: string) => {
-      if (opts.json) process.stdout.write(JSON.stringify({ type: 'log', message: line }) + '\n')
-      else process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`)
-    }
-    const res = await executePlan({ plan, runner, signal: abort.signal, onProgress, overwrite: opts.overwrite, onLog })
-    if (tty) process.stderr.write('\n')
-    if (opts.json) process.stdout.write(JSON.stringify({ type: 'done', outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds }) + '\n')
-    else process.stdout.write(`Wrote ${res.outDir} (${formatBytes(res.bytesWritten)} in ${res.seconds.toFixed(2)} s)\n`)
+    return await f({ runner, signal: abort.signal })
   } finally {
     process.off('SIGINT', onSig)
     process.off('SIGTERM', onSig)
     await runner.close()
   }
+}
+
+interface RunFlags {
+  json: boolean
+  dryRun: boolean
+  overwrite: boolean
+  allowNonFinite: boolean
+  threads?: number
+}
+
+/** Plans (the plan may need the pool: untrained fix scans rows), then prints it or runs it with runOperation: execute, verify, report. */
+async function runPlan(makePlan: Plan | ((deps: PlanDeps) => Promise<Plan>), opts: RunFlags): Promise<void> {
+  await withRunner(opts.threads, async ({ runner, signal }) => {
+    const plan = typeof makePlan === 'function' ? await makePlan({ runner, signal }) : makePlan
+    if (opts.dryRun) {
+      process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan) + '\n')
+      return
+    }
+    if (opts.json) process.stdout.write(JSON.stringify({ type: 'plan', title: plan.title, decisions: plan.decisions, warnings: plan.warnings, estimates: plan.estimates }) + '\n')
+    else process.stderr.write(formatPlan(plan) + '\n\n')
+    const tty = !opts.json && process.stderr.isTTY
+    let lastLine = 0
+    const onProgress = (p: JobProgress) => {
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'progress', ...p }) + '\n')
+      else if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`)
+      else if (Date.now() - lastLine > 2000 || p.phase === 'done') {
+        lastLine = Date.now()
+        process.stderr.write(progressLine(p) + '\n')
+      }
+    }
+    const onLog = (line: string) => {
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'log', message: line }) + '\n')
+      else process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`)
+    }
+    const res = await runOperation({ plan, runner, signal, onProgress, onLog, overwrite: opts.overwrite, allowNonFinite: opts.allowNonFinite })
+    if (tty) process.stderr.write('\n')
+    if (opts.json) process.stdout.write(JSON.stringify({ type: 'done', outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds, verification: res.verification }) + '\n')
+    else process.stdout.write(`Wrote ${res.outDir} (${formatBytes(res.bytesWritten)} in ${res.seconds.toFixed(2)} s)\n`)
+  })
 }
 
 const WRITE_OPTIONS = {
@@ -125,6 +151,7 @@ const WRITE_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   overwrite: { type: 'boolean', default: false },
+  'allow-nonfinite': { type: 'boolean', default: false },
 } as const
 
 function positiveInt(s: string, flag: string): number {
@@ -140,8 +167,8 @@ function shardSize(s: string | undefined): number | undefined {
   return n
 }
 
-function writeFlags(v: { json?: boolean; 'dry-run'?: boolean; overwrite?: boolean; threads?: string }) {
-  return { json: !!v.json, dryRun: !!v['dry-run'], overwrite: !!v.overwrite, threads: v.threads !== undefined ? positiveInt(v.threads, '--threads') : undefined }
+function writeFlags(v: { json?: boolean; 'dry-run'?: boolean; overwrite?: boolean; 'allow-nonfinite'?: boolean; threads?: string }): RunFlags {
+  return { json: !!v.json, dryRun: !!v['dry-run'], overwrite: !!v.overwrite, allowNonFinite: !!v['allow-nonfinite'], threads: v.threads !== undefined ? positiveInt(v.threads, '--threads') : undefined }
 }
 
 /** --tokens-file bound: 10,000 tokens of 256 characters fit in a few MB; more is not a token list. */
@@ -155,15 +182,6 @@ function parseInit(s: string, seed: string | undefined): InitStrategy {
   const m = /^copy-row:(\d+)$/.exec(s)
   if (m) return { kind: 'copy-row', row: Number(m[1]) }
   fail(`--init must be mean, trained-mean, mean-noise, copy-row:ID or zeros (got "${s}")`)
-}
-
-async function withRunner<T>(threads: number | undefined, f: (r: ReturnType<typeof createPoolRunner>) => Promise<T>): Promise<T> {
-  const runner = createPoolRunner({ threads })
-  try {
-    return await f(runner)
-  } finally {
-    await runner.close()
-  }
 }
 
 function formatTruthTable(t: VocabTruthTable): string {
@@ -255,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
             'dry-run': { type: 'boolean', default: false },
             json: { type: 'boolean', default: false },
             overwrite: { type: 'boolean', default: false },
+            'allow-nonfinite': { type: 'boolean', default: false },
           },
         })
         if (!values.base) fail('merge needs --base DIR')
@@ -264,27 +283,27 @@ export async function main(argv: string[]): Promise<number> {
         if (maxShard === null) fail(`--max-shard-size must look like 5GB or 500MB (got "${values['max-shard-size']}")`)
         const threads = values.threads ? Number(values.threads) : undefined
         if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) fail('--threads must be a positive integer')
-        const plan = await planMerge({ base: values.base, adapters: values.adapter.map(parseAdapterArg), out: values.out, dtype: parseDtype(values.dtype), maxShardBytes: maxShard })
-        await runPlan(plan, { json: values.json!, dryRun: values['dry-run']!, overwrite: values.overwrite!, threads })
+        const params = { base: values.base, adapters: values.adapter.map(parseAdapterArg), out: values.out, dtype: parseDtype(values.dtype), maxShardBytes: maxShard }
+        await runPlan((deps) => planOperation({ kind: 'merge', params }, deps), { ...writeFlags(values), threads })
         return 0
       }
       case 'convert': {
         const { values } = parseArgs({
           args: rest,
-          options: { in: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' }, 'max-shard-size': { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, overwrite: { type: 'boolean', default: false } },
+          options: { in: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' }, 'max-shard-size': { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, overwrite: { type: 'boolean', default: false }, 'allow-nonfinite': { type: 'boolean', default: false } },
         })
         if (!values.in || !values.out) fail('convert needs --in DIR and --out DIR')
         const maxShard = values['max-shard-size'] ? parseSize(values['max-shard-size']) : undefined
         if (maxShard === null) fail(`--max-shard-size must look like 5GB or 500MB (got "${values['max-shard-size']}")`)
-        const plan = await planConvert({ base: values.in, out: values.out, dtype: parseDtype(values.dtype), maxShardBytes: maxShard })
-        await runPlan(plan, { json: values.json!, dryRun: values['dry-run']!, overwrite: values.overwrite! })
+        const params = { base: values.in, out: values.out, dtype: parseDtype(values.dtype), maxShardBytes: maxShard }
+        await runPlan((deps) => planOperation({ kind: 'convert', params }, deps), writeFlags(values))
         return 0
       }
       case 'vocab': {
         const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, scan: { type: 'boolean', default: false } }, allowPositionals: true })
         if (positionals.length !== 1) fail('vocab takes one folder: graft vocab <dir> [--scan] [--json]')
         const info = await readModelInfo(positionals[0])
-        const scan = values.scan ? await withRunner(undefined, (runner) => scanVocabRows({ info, runner })) : undefined
+        const scan = values.scan ? await withRunner(undefined, (deps) => scanVocabRows({ info, ...deps })) : undefined
         const table = await vocabTruthTable({ dir: positionals[0], info, scan })
         process.stdout.write(values.json ? JSON.stringify(table, null, 2) + '\n' : formatTruthTable(table) + '\n')
         return table.checks.some((c) => c.severity === 'error') ? 1 : 0
@@ -300,8 +319,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         const pad = values['pad-to-multiple-of'] !== undefined ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined
         if (size === undefined && pad === undefined) fail('resize needs --size N, --to-tokenizer or --pad-to-multiple-of K')
-        const plan = await planResize({ base: values.in, out: values.out, newSize: size, padToMultipleOf: pad, init: parseInit(values.init!, values.seed), allowShrink: values['allow-shrink'], dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']) })
-        await runPlan(plan, writeFlags(values))
+        const params = { base: values.in, out: values.out, newSize: size, padToMultipleOf: pad, init: parseInit(values.init!, values.seed), allowShrink: values['allow-shrink'], dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']) }
+        await runPlan((deps) => planOperation({ kind: 'resize', params }, deps), writeFlags(values))
         return 0
       }
       case 'tokens': {
@@ -332,7 +351,7 @@ export async function main(argv: string[]): Promise<number> {
           const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true })
           if (positionals.length !== 1) fail('usage: graft untrained scan <dir> [--json]')
           const info = await readModelInfo(positionals[0])
-          const scan = await withRunner(undefined, (runner) => scanVocabRows({ info, runner }))
+          const scan = await withRunner(undefined, (deps) => scanVocabRows({ info, ...deps }))
           const table = await vocabTruthTable({ dir: positionals[0], info, scan })
           if (values.json) process.stdout.write(JSON.stringify({ untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained }, null, 2) + '\n')
           else {
@@ -345,10 +364,8 @@ export async function main(argv: string[]): Promise<number> {
           const { values } = parseArgs({ args, options: { ...WRITE_OPTIONS, in: { type: 'string' }, out: { type: 'string' }, strategy: { type: 'string', default: 'trained-mean' } } })
           if (!values.in || !values.out) fail('untrained fix needs --in DIR and --out DIR')
           if (values.strategy !== 'trained-mean' && values.strategy !== 'mean') fail('--strategy must be trained-mean or mean')
-          const info = await readModelInfo(values.in)
-          const scan = await withRunner(undefined, (runner) => scanVocabRows({ info, runner }))
-          const plan = await planUntrainedFix({ base: values.in, out: values.out, embedRows: scan.untrainedEmbed, headRows: scan.untrainedHead, strategy: values.strategy })
-          await runPlan(plan, writeFlags(values))
+          const params = { base: values.in, out: values.out, strategy: values.strategy as 'trained-mean' | 'mean' }
+          await runPlan((deps) => planOperation({ kind: 'untrained-fix', params }, deps), writeFlags(values))
           return 0
         }
         fail('usage: graft untrained scan <dir> | graft untrained fix --in DIR --out DIR')
@@ -377,6 +394,8 @@ export async function main(argv: string[]): Promise<number> {
     const json = argv.includes('--json')
     if (json) process.stdout.write(JSON.stringify({ type: 'error', error: info }) + '\n')
     process.stderr.write(`graft: ${info.code}: ${info.message}\n${info.hint ? `  → ${info.hint}\n` : ''}`)
+    // A cancel by Ctrl+C or kill exits as shells expect (128 + the signal), so scripts can tell it from a failure.
+    if (info.code === 'CANCELLED' && cancelledBy) return SIGNAL_EXIT[cancelledBy] ?? 1
     return 1
   }
 }

@@ -55,7 +55,6 @@ export interface MergeParams {
   out: string
   dtype?: 'keep' | 'F32' | 'F16' | 'BF16'
   maxShardBytes?: number
-  overwrite?: boolean
 }
 
 export type InitKind = 'mean' | 'trained-mean' | 'subtoken-mean' | 'mean-noise' | 'zeros'
@@ -68,7 +67,6 @@ export interface ResizeParams {
   init: InitKind | { kind: 'copy-row'; row: number }
   seed?: number
   allowShrink?: boolean
-  overwrite?: boolean
 }
 
 export interface NewToken {
@@ -96,14 +94,12 @@ export interface TokensAddParams {
    * With roles, `tokens` may be empty.
    */
   roles?: { pad?: string; bos?: string; eos?: string; unk?: string }
-  overwrite?: boolean
 }
 
 export interface UntrainedFixParams {
   base: string
   out: string
   strategy?: 'trained-mean' | 'mean'
-  overwrite?: boolean
 }
 
 /** Hugging Face Hub: what a hub-download job fetches into the Hub cache. */
@@ -325,14 +321,38 @@ export interface ScanResult {
 /** The output-writing jobs: each has a preflight plan (jobs.plan) before it runs. */
 export type PlannedJobRequest = Extract<JobRequest, { kind: 'merge' | 'resize' | 'tokens-add' | 'untrained-fix' }>
 
+/** The jobs jobs.start takes as a request; output-writing jobs start from a reviewed plan instead. */
+export type UnplannedJobRequest = Exclude<JobRequest, PlannedJobRequest>
+
+/** A reviewed plan (jobs.plan): `planId` names it for jobs.start. */
+export interface ReviewedPlan {
+  planId: string
+  plan: Plan
+}
+
+/**
+ * jobs.start of an output-writing job: runs exactly the plan jobs.plan returned (no second
+ * planning). Refused with PLAN_STALE when an input file changed since, or the plan is no longer
+ * kept (the last 20, for an hour). Execution options live here, not in the plan's request.
+ */
+export interface RunPlanParams {
+  planId: string
+  /** Replace an existing output folder. */
+  overwrite?: boolean
+  /** Keep an output whose computed tensors hold NaN or ±Inf (otherwise the job fails with NONFINITE). */
+  allowNonFinite?: boolean
+}
+
 /** How a finished output read back: planned tensors present, vocab sizes agreeing, no NaN/Inf where Graft computed. */
 export interface OutputVerification {
   ok: boolean
   tensors: number
   /** Tensors whose name, dtype or shape differ from the plan. */
   mismatched: string[]
-  /** Computed tensors holding NaN or ±Inf, and in how many rows. */
+  /** Computed tensors holding NaN or ±Inf that Graft made, and in how many rows. */
   nonFinite: { tensor: string; rows: number }[]
+  /** Rows that were NaN or ±Inf in the base already and stay so (reported, not Graft's doing). */
+  inheritedNonFinite: { tensor: string; rows: number }[]
   vocab: { configVocabSize: number | null; embedRows: number | null; headRows: number | null; tied: boolean }
 }
 
@@ -425,12 +445,12 @@ export interface ApiMethods {
   'library.pickFolder': { params: Record<string, never>; result: { path: string | null } }
   'model.inspect': { params: { path: string }; result: ModelSummary }
   'merge.plan': { params: MergeParams; result: Plan }
-  'jobs.start': { params: JobRequest; result: { id: string } }
+  'jobs.start': { params: UnplannedJobRequest | RunPlanParams; result: { id: string } }
   'jobs.cancel': { params: { id: string }; result: { cancelled: boolean } }
   'jobs.list': { params: Record<string, never>; result: JobInfo[] }
   'library.folders': { params: Record<string, never>; result: { folders: string[]; recent: string[] } }
   'vocab.table': { params: { path: string }; result: VocabTruthTable }
-  'jobs.plan': { params: { request: PlannedJobRequest }; result: Plan }
+  'jobs.plan': { params: { request: PlannedJobRequest }; result: ReviewedPlan }
   'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
   'tokens.preview': { params: TokensPreviewParams; result: TokensPreview }
   'hub.status': { params: Record<string, never>; result: HubStatus }

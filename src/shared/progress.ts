@@ -1,6 +1,6 @@
 /** Progress of a long job, sent at least four times a second while it runs. */
 export interface JobProgress {
-  phase: 'planning' | 'stats' | 'tensors' | 'hashing' | 'downloading' | 'uploading' | 'finalizing' | 'done'
+  phase: 'planning' | 'stats' | 'tensors' | 'hashing' | 'downloading' | 'uploading' | 'finalizing' | 'verifying' | 'done'
   bytesDone: number
   bytesTotal: number
   tensorsDone: number

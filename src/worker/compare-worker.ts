@@ -6,7 +6,10 @@ import { tokenizeView } from '../core/compare/tokenize-view'
 import { vocabDiff, vocabDiffCsv } from '../core/compare/vocab-diff'
 import { encodeWorkerError, toErrorInfo } from '../core/errors'
 import { previewTokens } from '../core/vocab/preview-tokens'
-import { vocabTruthTable } from '../core/vocab/vocab-truth-table'
+import { vocabTruthTable, type UntrainedRows } from '../core/vocab/vocab-truth-table'
+import { planOperation, type OperationRequest } from '../core/ops/operations'
+import { inProcessRunner } from '../core/exec/in-process-runner'
+import type { Plan } from '../shared/plan'
 import type { TokensPreview, TokensPreviewParams } from '../shared/api'
 import type { VocabTruthTable } from '../shared/vocab'
 import type {
@@ -37,7 +40,9 @@ export type CompareTask =
   | ({ op: 'chat' } & CompareChatParams)
   /** Tokenizer work of the vocabulary screens, kept off the main process for the same reason. */
   | ({ op: 'tokensPreview' } & TokensPreviewParams)
-  | { op: 'vocabTable'; path: string }
+  | { op: 'vocabTable'; path: string; scan?: UntrainedRows }
+  /** Planning that parses tokenizers (add tokens), for the job manager; row scans are not needed by it. */
+  | { op: 'planOperation'; request: OperationRequest }
 
 export interface CompareTaskResults {
   text: CompareTextResult
@@ -47,6 +52,7 @@ export interface CompareTaskResults {
   chat: CompareChatEntry[]
   tokensPreview: TokensPreview
   vocabTable: VocabTruthTable
+  planOperation: Plan
 }
 
 async function loadAll(paths: string[]): Promise<LoadedTokenizer[]> {
@@ -125,7 +131,9 @@ async function perform(task: CompareTask): Promise<unknown> {
     case 'tokensPreview':
       return previewTokens({ dir: task.path, tokens: task.tokens, text: task.text, mode: task.mode })
     case 'vocabTable':
-      return vocabTruthTable({ dir: task.path })
+      return vocabTruthTable({ dir: task.path, scan: task.scan })
+    case 'planOperation':
+      return planOperation(task.request, { runner: inProcessRunner() })
     default:
       throw new Error(`Unknown compare operation ${JSON.stringify((task as { op?: unknown }).op)}.`)
   }

@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   overwrite?: boolean
   /** Notes for the job's log (e.g. leftovers of killed jobs that were removed). */
   onLog?: (line: string) => void
+  /**
+   * Checks the complete output in its temporary folder before it is moved into place; a throw
+   * removes the temporary folder like any failure, so a rejected output never appears.
+   */
+  verify?: (tmpDir: string) => Promise<void>
 }
 
 /** Byte copies move in slices of this size. */
@@ -218,6 +223,11 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       if (f.kind === 'write') await writeFile(dest, f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : f.content)
       else await copyFile(f.from, dest)
       await fsyncFile(dest)
+    }
+    if (opts.verify) {
+      phase = 'verifying'
+      emit()
+      await opts.verify(tmp)
     }
     await rm(join(tmp, TEMP_MARKER))
     await fsyncFile(tmp)

@@ -9,12 +9,15 @@ import type { VocabCheck, VocabTruthTable } from '../../shared/vocab'
 
 export type { VocabCheck, VocabTruthTable }
 
+/** What the truth table needs of a row scan: the untrained rows, and whether a head was scanned. */
+export type UntrainedRows = Pick<VocabRowScan, 'untrainedEmbed' | 'untrainedHead'> & { head: unknown }
+
 /**
  * The vocabulary truth table of a model folder: tokenizer length, added tokens, config vocab_size
  * (nested too), embedding and head rows, padding rows and (with a scan) untrained rows — and every
  * mismatch explained with the fix Graft can apply.
  */
-export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; scan?: VocabRowScan }): Promise<VocabTruthTable> {
+export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; scan?: UntrainedRows }): Promise<VocabTruthTable> {
   const info = opts.info ?? (await readModelInfo(opts.dir))
   const embedRows = info.embedName ? info.checkpoint.tensors.get(info.embedName)!.shape[0] : null
   const headRows = info.headName ? info.checkpoint.tensors.get(info.headName)!.shape[0] : info.tied ? embedRows : null

@@ -23,7 +23,7 @@ export interface ApiContext {
   demoDir: string
   settings: SettingsStore
   /** The job manager; its pool (`runner`), when given, also runs adapter.deltaNorms off this thread. */
-  jobs: Pick<JobManager, 'start' | 'cancel' | 'list' | 'plan'> & Partial<Pick<JobManager, 'runner'>>
+  jobs: Pick<JobManager, 'start' | 'startPlan' | 'cancel' | 'list' | 'plan'> & Partial<Pick<JobManager, 'runner'>>
   /** A native folder dialog; web mode has none and returns null (the UI shows a path input). */
   pickFolder(): Promise<string | null>
   /**
@@ -118,10 +118,11 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
       return planMerge({ base: p.base, adapters: p.adapters, out: p.out, dtype: p.dtype, maxShardBytes: p.maxShardBytes })
     },
     async 'jobs.start'(req) {
-      const id = ctx.jobs.start(req)
+      if (!('planId' in req)) return { id: ctx.jobs.start(req) }
+      const { id, outDir } = await ctx.jobs.startPlan(req)
       // Remember where outputs go: the folder inputs offer recent folders first.
-      if ('out' in req.params) {
-        const folder = dirname(req.params.out)
+      {
+        const folder = dirname(outDir)
         await ctx.settings
           .update((s) => {
             s.recentFolders = [folder, ...s.recentFolders.filter((f) => f !== folder)].slice(0, MAX_RECENT_FOLDERS)

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { API_METHODS, type JobRequest, type LibraryEntry, type PlannedJobRequest } from '../../shared/api'
+import { API_METHODS, type ApiMethods, type LibraryEntry, type PlannedJobRequest } from '../../shared/api'
 import type { Plan } from '../../shared/plan'
 import { GraftError } from '../../core/errors'
 import { makeTinyAdapter, makeTinyModel } from '../../core/library/make-test-folders'
@@ -14,7 +14,7 @@ import { paramSchemas } from './schemas'
 describe('API handlers and dispatch', () => {
   let root: string
   let handlers: ApiHandlers
-  let started: JobRequest[]
+  let started: ApiMethods['jobs.start']['params'][]
   let planned: PlannedJobRequest[]
   let opened: string[]
   let ctx: ApiContext
@@ -39,7 +39,11 @@ describe('API handlers and dispatch', () => {
         list: () => [],
         plan: async (r) => {
           planned.push(r)
-          return { version: 1, operation: 'merge', title: 'planned' } as Plan
+          return { planId: 'plan-1', plan: { version: 1, operation: 'merge', title: 'planned' } as Plan }
+        },
+        startPlan: async (p) => {
+          started.push(p)
+          return { id: 'job-2', outDir: `/outs/${p.planId}/out` }
         },
       },
       pickFolder: async () => null,
@@ -162,18 +166,26 @@ describe('API handlers and dispatch', () => {
       ['jobs.plan', { request: { kind: 'hash', params: { path: '/a' } } }],
       ['jobs.plan', { request: { kind: 'scan', params: { path: '/a' } } }],
       ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: 'rel', init: 'mean' } } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'median' } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 0 } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 1.5 } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 10_000_001 } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', padToMultipleOf: -64 } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: { kind: 'copy-row', row: -1 } } }],
-      ['jobs.start', { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', seed: 0.5 } }],
-      ['jobs.start', { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'mean', tokens: [] } }],
-      ['jobs.start', { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'copy-row', tokens: [tok] } }],
-      ['jobs.start', { kind: 'tokens-add', params: { base: 'a', out: '/b', init: 'mean', tokens: [tok] } }],
-      ['jobs.start', { kind: 'untrained-fix', params: { base: '/a', out: '/b', strategy: 'zeros' } }],
-      ['jobs.start', { kind: 'untrained-fix', params: { base: '/a' } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'median' } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 0 } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 1.5 } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', newSize: 10_000_001 } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', padToMultipleOf: -64 } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: { kind: 'copy-row', row: -1 } } } }],
+      ['jobs.plan', { request: { kind: 'resize', params: { base: '/a', out: '/b', init: 'mean', seed: 0.5 } } }],
+      ['jobs.plan', { request: { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'mean', tokens: [] } } }],
+      ['jobs.plan', { request: { kind: 'tokens-add', params: { base: '/a', out: '/b', init: 'copy-row', tokens: [tok] } } }],
+      ['jobs.plan', { request: { kind: 'tokens-add', params: { base: 'a', out: '/b', init: 'mean', tokens: [tok] } } }],
+      ['jobs.plan', { request: { kind: 'untrained-fix', params: { base: '/a', out: '/b', strategy: 'zeros' } } }],
+      ['jobs.plan', { request: { kind: 'untrained-fix', params: { base: '/a' } } }],
+      // overwrite is an execution option now: it goes with jobs.start, never into the plan's request.
+      ['jobs.plan', { request: { kind: 'merge', params: { base: '/a', adapters: [{ dir: '/b' }], out: '/c', overwrite: true } } }],
+      // Output-writing jobs start only from a reviewed plan.
+      ['jobs.start', { kind: 'merge', params: { base: '/a', adapters: [{ dir: '/b' }], out: '/c' } }],
+      ['jobs.start', { kind: 'untrained-fix', params: { base: '/a', out: '/b' } }],
+      ['jobs.start', { planId: '' }],
+      ['jobs.start', { planId: 'p', overwrite: 'yes' }],
+      ['jobs.start', { planId: 'p', request: { kind: 'merge' } }],
       ['jobs.start', { kind: 'scan', params: { path: 'relative' } }],
       ['jobs.start', { kind: 'scan', params: { path: '/a', newFrom: -1 } }],
       ['jobs.start', { kind: 'scan', params: { path: '/a', extra: 1 } }],
@@ -187,15 +199,19 @@ describe('API handlers and dispatch', () => {
     expect(planned).toEqual([])
   })
 
-  it('starts resize, tokens-add, untrained-fix and scan jobs and remembers output folders', async () => {
-    const reqs: JobRequest[] = [
+  it('plans resize, tokens-add and untrained-fix, starts reviewed plans by id and scan jobs, and remembers output folders', async () => {
+    const reqs: PlannedJobRequest[] = [
       { kind: 'resize', params: { base: '/m/base', out: '/outs/a/resized', newSize: 32_064, padToMultipleOf: 64, init: { kind: 'copy-row', row: 0 }, seed: 7, allowShrink: false } },
       { kind: 'tokens-add', params: { base: '/m/base', out: '/outs/b/plus', tokens: [{ content: '<tool>', special: true, normalized: false, lstrip: true, rstrip: false, single_word: false }], init: 'subtoken-mean', padToMultipleOf: 8 } },
       { kind: 'untrained-fix', params: { base: '/m/base', out: '/outs/c/fixed', strategy: 'mean' } },
-      { kind: 'scan', params: { path: '/m/base', newFrom: 32_000 } },
     ]
-    for (const r of reqs) expect(await dispatchRequest(handlers, 'jobs.start', r)).toEqual({ ok: true, result: { id: 'job-1' } })
-    expect(started).toEqual(reqs)
+    for (const r of reqs) expect(await dispatchRequest(handlers, 'jobs.plan', { request: r })).toMatchObject({ ok: true, result: { planId: 'plan-1' } })
+    expect(planned).toEqual(reqs)
+    const starts: ApiMethods['jobs.start']['params'][] = [{ planId: 'a' }, { planId: 'b', overwrite: true }, { planId: 'c', allowNonFinite: true }, { kind: 'scan', params: { path: '/m/base', newFrom: 32_000 } }]
+    const ids = []
+    for (const r of starts) ids.push(await dispatchRequest(handlers, 'jobs.start', r))
+    expect(ids).toEqual([...['job-2', 'job-2', 'job-2', 'job-1'].map((id) => ({ ok: true, result: { id } }))])
+    expect(started).toEqual(starts)
     expect(await dispatchRequest(handlers, 'library.folders', {})).toEqual({ ok: true, result: { folders: [], recent: ['/outs/c', '/outs/b', '/outs/a'] } })
     const models = join(root, 'models')
     await mkdir(models)
@@ -205,7 +221,7 @@ describe('API handlers and dispatch', () => {
 
   it('plans jobs through the job manager, with normalised paths', async () => {
     const r = await dispatchRequest(handlers, 'jobs.plan', { request: { kind: 'untrained-fix', params: { base: '/m/base/', out: '/o/x' } } })
-    expect(r).toEqual({ ok: true, result: { version: 1, operation: 'merge', title: 'planned' } })
+    expect(r).toEqual({ ok: true, result: { planId: 'plan-1', plan: { version: 1, operation: 'merge', title: 'planned' } } })
     expect(planned).toEqual([{ kind: 'untrained-fix', params: { base: '/m/base', out: '/o/x' } }])
   })
 

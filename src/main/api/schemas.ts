@@ -37,7 +37,6 @@ const mergeParams = z.strictObject({
   out: pathSchema,
   dtype: z.enum(['keep', 'F32', 'F16', 'BF16']).optional(),
   maxShardBytes: z.number().int().nonnegative().optional(),
-  overwrite: z.boolean().optional(),
 })
 
 /** Largest vocabulary size, padding multiple or row index accepted: about 40 times today's largest (262,144). */
@@ -67,7 +66,6 @@ const resizeParams = z.strictObject({
   init: z.union([initKindSchema, z.strictObject({ kind: z.literal('copy-row'), row: z.number().int().nonnegative().max(MAX_VOCAB_SIZE) })]),
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
   allowShrink: z.boolean().optional(),
-  overwrite: z.boolean().optional(),
 })
 const roleTokenSchema = z.string().min(1, 'must not be empty').max(MAX_TOKEN_CHARS, `must be at most ${MAX_TOKEN_CHARS} characters`)
 /** Special-token roles, each naming a token by its content. */
@@ -83,18 +81,20 @@ const tokensAddParams = z
     mode: z.enum(['added', 'vocab']).optional(),
     force: z.boolean().optional(),
     roles: tokenRolesSchema.optional(),
-    overwrite: z.boolean().optional(),
-  })
+    })
   .refine((p) => p.tokens.length > 0 || Object.values(p.roles ?? {}).some((v) => v !== undefined), { path: ['tokens'], message: 'name at least one token (or a role)' })
-const untrainedFixParams = z.strictObject({ base: pathSchema, out: pathSchema, strategy: z.enum(['trained-mean', 'mean']).optional(), overwrite: z.boolean().optional() })
+const untrainedFixParams = z.strictObject({ base: pathSchema, out: pathSchema, strategy: z.enum(['trained-mean', 'mean']).optional() })
 
-/** The output-writing jobs, which jobs.plan previews and jobs.start runs. */
+/** The output-writing jobs, which jobs.plan plans (jobs.start then runs the plan by its id). */
 const plannedJobs = [
   z.strictObject({ kind: z.literal('merge'), params: mergeParams }),
   z.strictObject({ kind: z.literal('resize'), params: resizeParams }),
   z.strictObject({ kind: z.literal('tokens-add'), params: tokensAddParams }),
   z.strictObject({ kind: z.literal('untrained-fix'), params: untrainedFixParams }),
 ] as const
+
+/** jobs.start of an output-writing job: the id jobs.plan returned, plus execution options. */
+const runPlanParams = z.strictObject({ planId: z.string().min(1).max(100), overwrite: z.boolean().optional(), allowNonFinite: z.boolean().optional() })
 
 const hub = hubSchemas(pathSchema)
 const compare = compareSchemas(pathSchema)
@@ -109,12 +109,14 @@ export const paramSchemas = {
   'library.pickFolder': empty,
   'model.inspect': z.strictObject({ path: pathSchema }),
   'merge.plan': mergeParams,
-  'jobs.start': z.discriminatedUnion('kind', [
-    ...plannedJobs,
-    z.strictObject({ kind: z.literal('scan'), params: z.strictObject({ path: pathSchema, newFrom: z.number().int().nonnegative().max(MAX_VOCAB_SIZE).optional() }) }),
-    z.strictObject({ kind: z.literal('hash'), params: z.strictObject({ path: pathSchema }) }),
-    ...hub.jobs,
-    ...compare.jobs,
+  'jobs.start': z.union([
+    runPlanParams,
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('scan'), params: z.strictObject({ path: pathSchema, newFrom: z.number().int().nonnegative().max(MAX_VOCAB_SIZE).optional() }) }),
+      z.strictObject({ kind: z.literal('hash'), params: z.strictObject({ path: pathSchema }) }),
+      ...hub.jobs,
+      ...compare.jobs,
+    ]),
   ]),
   'jobs.cancel': z.strictObject({ id: z.string().min(1).max(100) }),
   'jobs.list': empty,

@@ -46,6 +46,10 @@ function fakeCompare(opts: { corpus?: (onProgress: (p: CompareProgress) => void,
       calls.push(['vocabTable', p])
       throw new GraftError('TOKENIZER', 'not used here')
     },
+    async planOperation(p) {
+      calls.push(['planOperation', p])
+      throw new GraftError('TOKENIZER', 'not used here')
+    },
     async close() {},
   }
   return { service, calls }
@@ -93,6 +97,9 @@ describe('compare API: schemas, handlers and the compare-corpus job', () => {
         cancel: () => false,
         list: () => [],
         plan: async () => {
+          throw new Error('not used')
+        },
+        startPlan: async () => {
           throw new Error('not used')
         },
       },

@@ -116,3 +116,26 @@ describe('compare service (worker threads, from source through tsx)', () => {
     await expect(s.text({ tokenizers: [mistral, qwen3], text: 'x' })).rejects.toMatchObject({ code: 'CANCELLED' })
   })
 })
+
+describe('compare service with a worker that cannot load', () => {
+  it('fails every queued request at once with WORKER_FAILED (file and cause), and the next one too, never a hang', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'graft-compare-broken-'))
+    const file = join(dir, 'broken-compare-worker.mjs')
+    await writeFile(file, "import 'graft-no-such-tokenizer-package'\nexport default () => null\n")
+    const service = createCompareService({ workerFile: file })
+    const started = Date.now()
+    try {
+      const errs = await Promise.all([1, 2, 3].map(() => service.vocabTable({ path: dir }).then(() => null, (e: GraftError) => e)))
+      for (const e of errs) {
+        expect(e?.code).toBe('WORKER_FAILED')
+        expect(e?.message).toContain(file)
+        expect(e?.message).toContain('graft-no-such-tokenizer-package')
+      }
+      await expect(service.vocabTable({ path: dir })).rejects.toMatchObject({ code: 'WORKER_FAILED' })
+      expect(Date.now() - started).toBeLessThan(20_000)
+    } finally {
+      await service.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 40_000)
+})

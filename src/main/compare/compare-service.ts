@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import type { TokensPreview, TokensPreviewParams } from '../../shared/api'
 import type { VocabTruthTable } from '../../shared/vocab'
+import type { Plan } from '../../shared/plan'
+import type { OperationRequest } from '../../core/ops/operations'
+import type { UntrainedRows } from '../../core/vocab/vocab-truth-table'
 import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type {
@@ -17,6 +20,7 @@ import type {
 } from '../../shared/compare'
 import { CancelledError, decodeWorkerError, errorFromInfo, GraftError } from '../../core/errors'
 import type { CompareTask } from '../../worker/compare-worker'
+import { workerExecArgv } from '../jobs/worker-exec-argv'
 
 /** The compare worker when running from source (tsx); the Electron build passes its bundled chunk instead. */
 export function sourceCompareWorkerFile(): string {
@@ -44,8 +48,10 @@ export interface CompareService {
   chat(p: CompareChatParams, signal?: AbortSignal): Promise<CompareChatEntry[]>
   /** The add-tokens preview (parses tokenizer.json twice: seconds for big vocabularies). */
   tokensPreview(p: TokensPreviewParams, signal?: AbortSignal): Promise<TokensPreview>
-  /** The vocabulary truth table (reads tokenizer.json). */
-  vocabTable(p: { path: string }, signal?: AbortSignal): Promise<VocabTruthTable>
+  /** The vocabulary truth table (reads tokenizer.json); with `scan`, the untrained rows get their token strings. */
+  vocabTable(p: { path: string; scan?: UntrainedRows }, signal?: AbortSignal): Promise<VocabTruthTable>
+  /** Plans an operation whose planning parses tokenizers (add tokens): seconds of work kept off the main process. */
+  planOperation(req: OperationRequest, signal?: AbortSignal): Promise<Plan>
   close(): Promise<void>
 }
 
@@ -59,35 +65,62 @@ export interface CompareServiceOptions {
 export function createCompareService(opts: CompareServiceOptions = {}): CompareService {
   const filename = opts.workerFile ?? sourceCompareWorkerFile()
   const lanes: { interactive: Piscina | null; jobs: Piscina | null } = { interactive: null, jobs: null }
+  /** Tasks running or queued on each lane: a failed thread fails them all at once (piscina would leave the queued ones waiting forever). */
+  const inFlight: Record<keyof typeof lanes, Set<AbortController>> = { interactive: new Set(), jobs: new Set() }
   let closed = false
+  /** The lane's thread failed to load or died: every task on it fails with WORKER_FAILED, and the next request starts a fresh thread. */
+  const laneFailed = (which: keyof typeof lanes, pool: Piscina, e: unknown): GraftError => {
+    const cause = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim() || 'unknown error'
+    const err = new GraftError('WORKER_FAILED', `The tokenizer worker thread stopped (${filename}): ${cause}`, {
+      file: filename,
+      hint: 'If it could not load, Graft’s installation looks broken (reinstall it); if a very large tokenizer was loading, memory may have run out.',
+      cause: e,
+    })
+    for (const c of inFlight[which]) c.abort(err)
+    if (lanes[which] === pool) {
+      lanes[which] = null
+      void pool.close({ force: true }).catch(() => {})
+    }
+    return err
+  }
   const lane = (which: keyof typeof lanes): Piscina => {
     if (closed) throw new GraftError('CANCELLED', 'Graft is shutting down; the comparison was not started.')
     let pool = lanes[which]
     if (!pool) {
-      pool = new Piscina({
+      const created = new Piscina({
         filename,
         minThreads: 0,
         maxThreads: 1,
         idleTimeout: which === 'interactive' ? (opts.interactiveIdleMs ?? INTERACTIVE_IDLE_MS) : (opts.jobIdleMs ?? JOB_IDLE_MS),
-        execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+        execArgv: workerExecArgv(filename),
       })
       // Without a listener, a worker that fails to load would crash the process.
-      pool.on('error', (e) => console.error(`graft compare worker (${which}) error:`, e))
-      lanes[which] = pool
+      created.on('error', (e) => void laneFailed(which, created, e))
+      lanes[which] = pool = created
     }
     return pool
   }
 
   async function run<T>(which: keyof typeof lanes, task: CompareTask, signal?: AbortSignal, transferList?: Transferable[]): Promise<T> {
     if (signal?.aborted) throw new CancelledError()
+    const pool = lane(which)
+    const own = new AbortController()
+    const onAbort = () => own.abort()
+    signal?.addEventListener('abort', onAbort)
+    inFlight[which].add(own)
     try {
-      return (await lane(which).run(task, { signal, transferList: transferList as never })) as T
+      return (await pool.run(task, { signal: own.signal, transferList: transferList as never })) as T
     } catch (e) {
       const info = decodeWorkerError(e)
       if (info) throw errorFromInfo(info)
+      if (own.signal.reason instanceof GraftError) throw own.signal.reason
       if ((e as Error).name === 'AbortError' || signal?.aborted) throw new CancelledError()
       if (e instanceof GraftError) throw e
-      throw new GraftError('INTERNAL', `The comparison worker stopped: ${(e as Error).message ?? String(e)}`, { hint: 'This is a bug in Graft (or the tokenizer exhausted memory); please report it with the tokenizers used.', cause: e })
+      // compare-worker encodes every error a task throws, so anything else is the thread itself failing.
+      throw laneFailed(which, pool, e)
+    } finally {
+      inFlight[which].delete(own)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
@@ -107,6 +140,7 @@ export function createCompareService(opts: CompareServiceOptions = {}): CompareS
     chat: (p, signal) => run('interactive', { op: 'chat', ...p }, signal),
     tokensPreview: (p, signal) => run('interactive', { op: 'tokensPreview', ...p }, signal),
     vocabTable: (p, signal) => run('interactive', { op: 'vocabTable', ...p }, signal),
+    planOperation: (request, signal) => run('interactive', { op: 'planOperation', request }, signal),
     async close() {
       closed = true
       const pools = [lanes.interactive, lanes.jobs].filter((x): x is Piscina => x !== null)

@@ -19,7 +19,7 @@ describe('registerIpc', () => {
       mode: 'electron',
       demoDir: '/nonexistent/demo',
       settings: { file: '', get: () => ({ version: 1, libraryFolders: [], recentFolders: [], includeHfCache: false, window: null }), update: async () => { throw new Error('no') }, idle: async () => {} },
-      jobs: { start: () => 'id', cancel: () => false, list: () => [], plan: async () => { throw new Error('no') } },
+      jobs: { start: () => 'id', cancel: () => false, list: () => [], plan: async () => { throw new Error('no') }, startPlan: async () => { throw new Error('no') } },
       pickFolder: async () => '/picked',
     })
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})

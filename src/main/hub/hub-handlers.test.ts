@@ -44,6 +44,9 @@ describe('hub.* API methods', () => {
         plan: async () => {
           throw new Error('not used')
         },
+        startPlan: async () => {
+          throw new Error('not used')
+        },
       },
       pickFolder: async () => null,
       env,

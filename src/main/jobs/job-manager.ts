@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { JobInfo, JobRequest } from '../../shared/api'
+import type { JobInfo, PlannedJobRequest, ReviewedPlan, RunPlanParams, UnplannedJobRequest } from '../../shared/api'
+import type { Plan } from '../../shared/plan'
 import type { JobProgress } from '../../shared/progress'
-import { executePlan, runAll } from '../../core/exec/execute-plan'
+import { runAll } from '../../core/exec/execute-plan'
 import { newControl, controlViews, type TaskRunner, type WorkerTask } from '../../core/exec/worker-task'
 import { CancelledError, GraftError, toErrorInfo } from '../../core/errors'
 import { readModelInfo } from '../../core/model/read-model-info'
@@ -12,23 +13,42 @@ import { scanVocabRows } from '../../core/vocab/scan-vocab-rows'
 import { vocabTruthTable } from '../../core/vocab/vocab-truth-table'
 import { normHistogram } from '../../core/vocab/norm-histogram'
 import type { ScanResult } from '../../shared/api'
-import { jobTitle, planJob, type PlannedRequest } from './plan-job'
-import { verifyOutput } from '../../core/exec/verify-output'
+import { jobTitle } from './job-title'
+import { planOperation, readsTokenizers } from '../../core/ops/operations'
+import { jobOperation } from '../../core/ops/job-operation'
+import { runOperation } from '../../core/ops/run-operation'
+import { changedInputs, stampPlanInputs, type FileStamp } from '../../core/ops/input-stamps'
 import { isHubJob, runHubJob, type HubJobDeps } from '../hub/hub-jobs'
 import { isCompareJob, runCompareJob } from '../compare/compare-jobs'
 import type { CompareService } from '../compare/compare-service'
 
 const PROGRESS_MS = 200
 const MAX_FINISHED_JOBS = 50
+/** Reviewed plans kept for jobs.start: a plan holds every tensor's recipe (and edited tokenizer files), so only the latest few. */
+export const MAX_KEPT_PLANS = 20
+/** A plan older than this is not run: review it again (its inputs may have moved on in ways stamps miss, e.g. a restored backup). */
+export const PLAN_TTL_MS = 60 * 60_000
+
+interface KeptPlan {
+  kind: PlannedJobRequest['kind']
+  title: string
+  plan: Plan
+  stamps: FileStamp[]
+  madeAt: number
+}
 
 /**
  * Runs long operations in the worker pool: submit, progress (≥ 4 updates a second), cancel
  * (AbortSignal plus the soft cancel flag workers poll), a job list, and errors as codes.
- * It plans on this thread (headers and configs only) and never touches tensor bytes itself.
+ * Output-writing jobs run a reviewed plan by its id (plan → startPlan): what was reviewed is
+ * what runs, refused with PLAN_STALE when an input file changed since. Planning reads headers and
+ * configs on this thread; planning that parses tokenizers runs on the tokenizer thread (the
+ * compare service) when there is one. It never touches tensor bytes itself.
  */
 export class JobManager {
   private readonly jobs = new Map<string, { info: JobInfo; abort: AbortController; done: Promise<void> }>()
   private readonly listeners = new Set<(job: JobInfo) => void>()
+  private readonly plans = new Map<string, KeptPlan>()
 
   /** `hub` gives Hub jobs (hub-download, hub-upload) their config, `compare` runs compare-corpus jobs; the composition roots inject them. */
   constructor(
@@ -66,13 +86,68 @@ export class JobManager {
     return true
   }
 
-  start(req: JobRequest): string {
+  /** Starts a job that needs no plan (scan, hash, Hub, compare-corpus). */
+  start(req: UnplannedJobRequest): string {
+    return this.launch(req.kind, jobTitle(req), async (signal, onProgress, log) => {
+      if (isHubJob(req)) return runHubJob(req, this.deps.hub, signal, onProgress, log)
+      if (isCompareJob(req)) return runCompareJob(req, this.deps.compare, signal, onProgress, log)
+      if (req.kind === 'hash') return this.runHash(req.params.path, signal, onProgress)
+      if (req.kind === 'scan') return this.runScan(req.params.path, signal, onProgress, req.params.newFrom)
+      throw new GraftError('BAD_REQUEST', `A ${(req as { kind: string }).kind} job runs a reviewed plan: ask jobs.plan first, then start it by its planId.`)
+    })
+  }
+
+  /**
+   * Plans an output-writing job (nothing is written) and keeps the plan, with the stamps of every
+   * input file it read, for startPlan. Untrained-fix scans rows here, once.
+   */
+  async plan(req: PlannedJobRequest, signal?: AbortSignal): Promise<ReviewedPlan> {
+    const op = jobOperation(req)
+    const plan = readsTokenizers(op) && this.deps.compare ? await this.deps.compare.planOperation(op, signal) : await planOperation(op, { runner: this.runner, signal })
+    const stamps = await stampPlanInputs(plan)
+    const planId = randomUUID()
+    this.prunePlans()
+    this.plans.set(planId, { kind: req.kind, title: jobTitle(req), plan, stamps, madeAt: Date.now() })
+    while (this.plans.size > MAX_KEPT_PLANS) this.plans.delete(this.plans.keys().next().value!)
+    return { planId, plan }
+  }
+
+  /** Runs exactly the reviewed plan `planId`; refuses (PLAN_STALE) when it is gone or an input changed. */
+  async startPlan(p: RunPlanParams): Promise<{ id: string; outDir: string }> {
+    this.prunePlans()
+    const kept = this.plans.get(p.planId)
+    if (!kept)
+      throw new GraftError('PLAN_STALE', 'This plan is no longer kept (Graft keeps the last 20 plans for an hour, and none across a restart).', { hint: 'Review the plan again, then run it.' })
+    const changed = await changedInputs(kept.stamps)
+    if (changed.length)
+      throw new GraftError('PLAN_STALE', `The inputs changed since the plan was made: ${changed.slice(0, 3).map((c) => c.change).join('; ')}${changed.length > 3 ? ` (and ${changed.length - 3} more)` : ''}.`, {
+        file: changed[0].path,
+        hint: 'Review the plan again: the reviewed plan no longer describes these inputs.',
+      })
+    const { plan } = kept
+    const id = this.launch(kept.kind, kept.title, (signal, onProgress, log) => {
+      for (const d of plan.decisions) log.push(`decision: ${d.message}`)
+      for (const w of plan.warnings) log.push(`warning: ${w.message}`)
+      return runOperation({ plan, runner: this.runner, signal, onProgress, overwrite: p.overwrite, allowNonFinite: p.allowNonFinite, onLog: (line) => log.push(line) }).then((res) => {
+        log.push(`wrote ${res.outDir} (${res.bytesWritten} bytes in ${res.seconds.toFixed(2)} s)`)
+        return res
+      })
+    })
+    return { id, outDir: plan.output.dir }
+  }
+
+  private prunePlans(): void {
+    const now = Date.now()
+    for (const [id, k] of this.plans) if (now - k.madeAt > PLAN_TTL_MS) this.plans.delete(id)
+  }
+
+  private launch(kind: JobInfo['kind'], title: string, body: (signal: AbortSignal, onProgress: (p: JobProgress) => void, log: string[]) => Promise<unknown>): string {
     const id = randomUUID()
     const abort = new AbortController()
     const info: JobInfo = {
       id,
-      kind: req.kind,
-      title: jobTitle(req),
+      kind,
+      title,
       state: 'running',
       progress: null,
       startedAt: Date.now(),
@@ -91,11 +166,7 @@ export class JobManager {
     entry.done = (async () => {
       this.emit(info)
       try {
-        if (isHubJob(req)) info.result = await runHubJob(req, this.deps.hub, abort.signal, onProgress, info.log)
-        else if (isCompareJob(req)) info.result = await runCompareJob(req, this.deps.compare, abort.signal, onProgress, info.log)
-        else if (req.kind === 'hash') info.result = await this.runHash(req.params.path, abort.signal, onProgress)
-        else if (req.kind === 'scan') info.result = await this.runScan(req.params.path, abort.signal, onProgress, req.params.newFrom)
-        else info.result = await this.runPlanned(req, abort.signal, onProgress, info)
+        info.result = await body(abort.signal, onProgress, info.log)
         info.state = 'done'
       } catch (e) {
         const err = toErrorInfo(e)
@@ -110,18 +181,6 @@ export class JobManager {
     return id
   }
 
-  private async runPlanned(req: PlannedRequest, signal: AbortSignal, onProgress: (p: JobProgress) => void, info: JobInfo) {
-    onProgress({ phase: 'planning', bytesDone: 0, bytesTotal: 0, tensorsDone: 0, tensorsTotal: 0, bytesPerSec: 0, etaSec: null })
-    const plan = await planJob(req, this.runner, signal)
-    for (const d of plan.decisions) info.log.push(`decision: ${d.message}`)
-    for (const w of plan.warnings) info.log.push(`warning: ${w.message}`)
-    const res = await executePlan({ plan, runner: this.runner, signal, onProgress, overwrite: req.params.overwrite, onLog: (line) => info.log.push(line) })
-    info.log.push(`wrote ${res.outDir} (${res.bytesWritten} bytes in ${res.seconds.toFixed(2)} s)`)
-    const verification = await verifyOutput({ plan, runner: this.runner, signal })
-    info.log.push(verification.ok ? `verified: ${verification.tensors} tensors, vocab ${verification.vocab.embedRows ?? '?'}, no NaN/Inf in computed tensors` : `verification found problems: ${JSON.stringify({ mismatched: verification.mismatched, nonFinite: verification.nonFinite })}`)
-    return { outDir: res.outDir, bytesWritten: res.bytesWritten, seconds: res.seconds, decisions: plan.decisions, warnings: plan.warnings, verification }
-  }
-
   /** Scans the embedding and head rows in the pool: untrained rows and norm histograms for the plots. */
   private async runScan(path: string, signal: AbortSignal, onProgress: (p: JobProgress) => void, newFrom?: number): Promise<ScanResult> {
     const info = await readModelInfo(path)
@@ -129,18 +188,15 @@ export class JobManager {
     const started = Date.now()
     onProgress({ phase: 'stats', bytesDone: 0, bytesTotal: total, tensorsDone: 0, tensorsTotal: 2, bytesPerSec: 0, etaSec: null })
     const scan = await scanVocabRows({ info, runner: this.runner, signal })
-    const table = await vocabTruthTable({ dir: path, info, scan })
+    // The token strings come from tokenizer.json: parsed on the tokenizer thread when there is one (seconds for a big vocabulary).
+    const rows = { untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, head: scan.head ? true : null }
+    const table = this.deps.compare ? await this.deps.compare.vocabTable({ path, scan: rows }, signal) : await vocabTruthTable({ dir: path, info, scan: rows })
     const secs = (Date.now() - started) / 1000
     onProgress({ phase: 'done', bytesDone: total, bytesTotal: total, tensorsDone: 2, tensorsTotal: 2, bytesPerSec: secs > 0 ? total / secs : 0, etaSec: 0 })
     const histograms = [scan.embed, scan.head]
       .filter((x): x is NonNullable<typeof x> => x !== null)
       .map((t) => normHistogram({ tensor: t.name, norms: t.norms, untrained: t === scan.embed ? scan.untrainedEmbed : scan.untrainedHead, newFrom: newFrom ?? null, bins: 48 }))
     return { untrainedEmbed: scan.untrainedEmbed, untrainedHead: scan.untrainedHead, untrained: table.untrained ?? [], histograms }
-  }
-
-  /** The plan of an output-writing job, for the preflight screen (untrained-fix scans rows first). */
-  async plan(req: PlannedRequest, signal?: AbortSignal) {
-    return planJob(req, this.runner, signal)
   }
 
   /** Hashes every file of a folder (sha256) in the pool, with progress: the first real job. */

@@ -12,6 +12,7 @@ export const PHASE_LABEL: Record<JobProgress['phase'], string> = {
   downloading: 'Downloading',
   uploading: 'Uploading',
   finalizing: 'Finishing: syncing and moving the output into place',
+  verifying: 'Verifying: reading the output back (shapes, vocabulary, NaN/Inf)',
   done: 'Done',
 }
 

@@ -12,8 +12,8 @@ import { asPlannedResult, VerificationSummary } from './ResultView'
 type Stage =
   | { step: 'form' }
   | { step: 'planning'; request: PlannedJobRequest }
-  | { step: 'plan'; request: PlannedJobRequest; plan: Plan }
-  | { step: 'job'; request: PlannedJobRequest; plan: Plan; jobId: string | null }
+  | { step: 'plan'; request: PlannedJobRequest; plan: Plan; planId: string }
+  | { step: 'job'; request: PlannedJobRequest; plan: Plan; planId: string; jobId: string | null }
 
 const STEPS = ['Choose', 'Review plan', 'Run', 'Result'] as const
 
@@ -64,8 +64,8 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
     }
     setStage({ step: 'planning', request: req })
     try {
-      const plan = await call('jobs.plan', { request: req })
-      setStage({ step: 'plan', request: req, plan })
+      const { planId, plan } = await call('jobs.plan', { request: req })
+      setStage({ step: 'plan', request: req, plan, planId })
     } catch (e) {
       setError(errorInfoOf(e))
       setStage({ step: 'form' })
@@ -77,15 +77,16 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
     if (autoPlan) void reviewRef.current()
   }, [autoPlan])
 
-  const run = async (request: PlannedJobRequest, plan: Plan) => {
+  /** Runs the reviewed plan by its id (no second planning); `overwrite` only changes how it is written. */
+  const run = async ({ request, plan, planId }: { request: PlannedJobRequest; plan: Plan; planId: string }, overwrite = false) => {
     setError(null)
-    setStage({ step: 'job', request, plan, jobId: null })
+    setStage({ step: 'job', request, plan, planId, jobId: null })
     try {
-      const { id: jobId } = await call('jobs.start', request)
-      setStage({ step: 'job', request, plan, jobId })
+      const { id: jobId } = await call('jobs.start', overwrite ? { planId, overwrite } : { planId })
+      setStage({ step: 'job', request, plan, planId, jobId })
     } catch (e) {
       setError(errorInfoOf(e))
-      setStage({ step: 'plan', request, plan })
+      setStage({ step: 'plan', request, plan, planId })
     }
   }
   const cancel = async (jobId: string) => {
@@ -100,7 +101,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
   const backButtons =
     stage.step === 'job' ? (
       <>
-        <button type="button" className="btn" onClick={() => setStage({ step: 'plan', request: stage.request, plan: stage.plan })}>
+        <button type="button" className="btn" onClick={() => setStage({ step: 'plan', request: stage.request, plan: stage.plan, planId: stage.planId })}>
           Back to the plan
         </button>
         <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
@@ -149,18 +150,25 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
                 ← Edit
               </button>
-              <button type="button" className="btn primary" onClick={() => void run(stage.request, stage.plan)}>
+              <button type="button" className="btn primary" onClick={() => void run(stage)}>
                 {runLabel}
               </button>
             </div>
           </div>
           {error ? <ErrorNote error={error} /> : null}
+          {error?.code === 'PLAN_STALE' ? (
+            <div className="flow-actions">
+              <button type="button" className="btn primary" onClick={() => void review()}>
+                Review the plan again
+              </button>
+            </div>
+          ) : null}
           <PlanView plan={stage.plan} />
           <div className="flow-actions end">
             <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
               ← Edit
             </button>
-            <button type="button" className="btn primary" onClick={() => void run(stage.request, stage.plan)}>
+            <button type="button" className="btn primary" onClick={() => void run(stage)}>
               {runLabel}
             </button>
           </div>
@@ -214,7 +222,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               {job.error ? <ErrorNote error={job.error} /> : null}
               <div className="flow-actions">
                 {job.error?.code === 'OUTPUT_EXISTS' ? (
-                  <button type="button" className="btn danger" onClick={() => void run({ ...stage.request, params: { ...stage.request.params, overwrite: true } } as PlannedJobRequest, stage.plan)}>
+                  <button type="button" className="btn danger" onClick={() => void run(stage, true)}>
                     Replace the existing folder and run again
                   </button>
                 ) : null}

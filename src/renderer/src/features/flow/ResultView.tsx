@@ -55,7 +55,10 @@ export function VerificationSummary({ result, compact = false }: { result: Plann
         </div>
         <div>
           <dt>NaN / Inf</dt>
-          <dd>{v.nonFinite.length === 0 ? <span className="ok-text">none in the tensors Graft computed</span> : <span className="bad-text">{v.nonFinite.map((n) => `${n.tensor} (${formatInt(n.rows)} rows)`).join(', ')}</span>}</dd>
+          <dd>
+            {v.nonFinite.length === 0 ? <span className="ok-text">none in the tensors Graft computed</span> : <span className="bad-text">{v.nonFinite.map((n) => `${n.tensor} (${formatInt(n.rows)} rows)`).join(', ')}</span>}
+            {v.inheritedNonFinite?.length ? <span className="subtle"> · already in the base, kept: {v.inheritedNonFinite.map((n) => `${n.tensor} (${formatInt(n.rows)} rows)`).join(', ')}</span> : null}
+          </dd>
         </div>
       </dl>
       {tie && !compact ? <p className="subtle">Tie decision: {tie.message}</p> : null}
