@@ -198,6 +198,7 @@ async function inspect(dir: string, json: boolean): Promise<void> {
     headRows: info.headName ? info.checkpoint.tensors.get(info.headName)!.shape[0] : null,
     tieWordEmbeddings: info.tied,
     tieFlagInConfig: info.tieFlag,
+    tieReason: info.tieReason,
     quantized: info.quantized,
   }
   if (json) {
@@ -212,7 +213,7 @@ async function inspect(dir: string, json: boolean): Promise<void> {
     ['vocab_size', `${summary.vocabSize ?? '?'} (${summary.vocabSizeField})`],
     ['embedding', summary.embedName ? `${summary.embedName} — ${summary.embedRows} rows` : 'not found'],
     ['head', summary.headName ? `${summary.headName} — ${summary.headRows} rows` : summary.tieWordEmbeddings ? 'tied to the embedding (no tensor)' : 'none'],
-    ['tied', `${summary.tieWordEmbeddings}${summary.tieFlagInConfig === null ? ' (no flag in config; decided from the tensors)' : ''}`],
+    ['tied', `${summary.tieWordEmbeddings} (${summary.tieReason})`],
   ]
   if (summary.quantized) rows.push(['quantized', 'yes (quantization_config present)'])
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(13)} ${v}\n`)

@@ -9,7 +9,12 @@ import { inProcessRunner } from '../../src/core/exec/in-process-runner'
 import { readModelInfo } from '../../src/core/model/read-model-info'
 import { writeSafetensorsFile } from '../../src/core/safetensors/write-safetensors-file'
 import { scanRanges, scanVocabRows } from '../../src/core/vocab/scan-vocab-rows'
-import { randn, refRound, tempDir, writeModel, type T } from '../helpers/tiny-model'
+import { executePlan } from '../../src/core/exec/execute-plan'
+import { planMerge } from '../../src/core/lora/plan-merge'
+import { planResize } from '../../src/core/vocab/plan-resize'
+import { planUntrainedFix } from '../../src/core/vocab/plan-untrained-fix'
+import { vocabTruthTable } from '../../src/core/vocab/vocab-truth-table'
+import { randn, readConfig, readModel, refRound, tempDir, writeAdapter, writeModel, type T } from '../helpers/tiny-model'
 
 /**
  * Real checkpoint layouts: synthetic folders with the tensor names and config fields of each
@@ -72,3 +77,368 @@ describe('F1: row scans count progress in whole bytes on real shapes', () => {
     expect(scan.untrainedEmbed).toEqual(zero)
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// Families: real tensor names and config fields, tiny sizes.
+
+const V = 10
+const H = 8
+
+interface Family {
+  name: string
+  dtype: Dtype
+  embed: string
+  /** The head tensor in the file (null: tied without one). */
+  head: string | null
+  tied: boolean
+  /** Where a tied model's head is written when untied. */
+  headOut?: string
+  /** Saved copies of the embedding (T5). */
+  copies?: string[]
+  /** Other tensors (name → shape). */
+  others: Record<string, number[]>
+  config: Record<string, unknown>
+  /** Config fields (dotted) that hold the vocabulary size, all of which a resize must set. */
+  vocabFields: string[]
+  /** Config fields that must not appear. */
+  absentFields?: string[]
+  /** Where transformers reads the tie flag (an untie writes false there). */
+  tieField: string
+}
+
+const FAMILIES: Family[] = [
+  {
+    name: 'Llama-3.1 (untied, bf16)',
+    dtype: 'BF16',
+    embed: 'model.embed_tokens.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    others: { 'model.layers.0.self_attn.q_proj.weight': [H, H], 'model.norm.weight': [H] },
+    config: { architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: V, tie_word_embeddings: false },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'Mistral (no tie flag: MistralConfig default untied, f16)',
+    dtype: 'F16',
+    embed: 'model.embed_tokens.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    others: { 'model.layers.0.self_attn.q_proj.weight': [H, H] },
+    config: { model_type: 'mistral', vocab_size: V },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'Gemma-2 (tied, no flag)',
+    dtype: 'BF16',
+    embed: 'model.embed_tokens.weight',
+    head: null,
+    tied: true,
+    headOut: 'lm_head.weight',
+    others: { 'model.layers.0.self_attn.q_proj.weight': [H, H] },
+    config: { model_type: 'gemma2', vocab_size: V },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'Gemma-3 multimodal (language_model.model.*, text_config, no flag)',
+    dtype: 'BF16',
+    embed: 'language_model.model.embed_tokens.weight',
+    head: null,
+    tied: true,
+    headOut: 'language_model.lm_head.weight',
+    others: { 'language_model.model.layers.0.self_attn.q_proj.weight': [H, H], 'vision_tower.vision_model.embeddings.patch_embedding.weight': [H, 12], 'vision_tower.vision_model.embeddings.position_embedding.weight': [V, H], 'multi_modal_projector.mm_input_projection_weight': [H, H] },
+    config: { architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3', text_config: { model_type: 'gemma3_text', vocab_size: V, hidden_size: H }, vision_config: { model_type: 'siglip_vision_model', hidden_size: H } },
+    vocabFields: ['text_config.vocab_size'],
+    absentFields: ['vocab_size'],
+    tieField: 'text_config.tie_word_embeddings',
+  },
+  {
+    name: 'Qwen2.5 small (tied flag true)',
+    dtype: 'BF16',
+    embed: 'model.embed_tokens.weight',
+    head: null,
+    tied: true,
+    headOut: 'lm_head.weight',
+    others: { 'model.layers.0.self_attn.q_proj.weight': [H, H], 'model.layers.0.self_attn.q_proj.bias': [H] },
+    config: { model_type: 'qwen2', vocab_size: V, tie_word_embeddings: true },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'Phi-3 (fused qkv_proj, untied)',
+    dtype: 'BF16',
+    embed: 'model.embed_tokens.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    others: { 'model.layers.0.self_attn.qkv_proj.weight': [3 * H, H], 'model.layers.0.mlp.gate_up_proj.weight': [4 * H, H] },
+    config: { model_type: 'phi3', vocab_size: V, tie_word_embeddings: false },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'GPT-2 as on the Hub (wte, no transformer. prefix, no flag)',
+    dtype: 'F32',
+    embed: 'wte.weight',
+    head: null,
+    tied: true,
+    headOut: 'lm_head.weight',
+    others: { 'wpe.weight': [16, H], 'h.0.attn.c_attn.weight': [H, 3 * H] },
+    config: { model_type: 'gpt2', vocab_size: V, n_embd: H },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'InternLM2 (tok_embeddings / output, no flag)',
+    dtype: 'BF16',
+    embed: 'model.tok_embeddings.weight',
+    head: 'output.weight',
+    tied: false,
+    others: { 'model.layers.0.attention.wqkv.weight': [3 * H, H], 'model.layers.0.attention.wo.weight': [H, H] },
+    config: { model_type: 'internlm2', vocab_size: V, auto_map: { AutoModelForCausalLM: 'modeling_internlm2.InternLM2ForCausalLM' } },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'ChatGLM3 (transformer.output_layer, padded_vocab_size)',
+    dtype: 'F16',
+    embed: 'transformer.embedding.word_embeddings.weight',
+    head: 'transformer.output_layer.weight',
+    tied: false,
+    others: { 'transformer.encoder.layers.0.self_attention.query_key_value.weight': [3 * H, H] },
+    config: { model_type: 'chatglm', padded_vocab_size: V, hidden_size: H },
+    vocabFields: ['padded_vocab_size'],
+    absentFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'GLM-4 (padded_vocab_size and vocab_size, flag false)',
+    dtype: 'BF16',
+    embed: 'transformer.embedding.word_embeddings.weight',
+    head: 'transformer.output_layer.weight',
+    tied: false,
+    others: { 'transformer.encoder.layers.0.self_attention.query_key_value.weight': [3 * H, H] },
+    config: { model_type: 'chatglm', padded_vocab_size: V, vocab_size: V, tie_word_embeddings: false },
+    vocabFields: ['padded_vocab_size', 'vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'LLaVA with InternLM2 (XTuner → HF: language_model.output)',
+    dtype: 'BF16',
+    embed: 'language_model.model.tok_embeddings.weight',
+    head: 'language_model.output.weight',
+    tied: false,
+    others: { 'language_model.model.layers.0.attention.wqkv.weight': [3 * H, H], 'vision_tower.vision_model.embeddings.patch_embedding.weight': [H, 12], 'multi_modal_projector.linear_1.weight': [H, H] },
+    config: { model_type: 'llava', text_config: { model_type: 'internlm2', vocab_size: V }, tie_word_embeddings: false, image_token_index: V - 1 },
+    vocabFields: ['text_config.vocab_size'],
+    absentFields: ['vocab_size'],
+    tieField: 'text_config.tie_word_embeddings',
+  },
+  {
+    name: 'InternVL2 (llm_config, InternLM2 LLM)',
+    dtype: 'BF16',
+    embed: 'language_model.model.tok_embeddings.weight',
+    head: 'language_model.output.weight',
+    tied: false,
+    others: { 'language_model.model.layers.0.attention.wqkv.weight': [3 * H, H], 'vision_model.embeddings.patch_embedding.weight': [H, 12], 'mlp1.1.weight': [H, H] },
+    config: { model_type: 'internvl_chat', llm_config: { model_type: 'internlm2', vocab_size: V, tie_word_embeddings: false }, vision_config: { model_type: 'intern_vit_6b' } },
+    vocabFields: ['llm_config.vocab_size'],
+    absentFields: ['vocab_size'],
+    tieField: 'llm_config.tie_word_embeddings',
+  },
+  {
+    name: 'GPT-NeoX (embed_in / embed_out)',
+    dtype: 'F16',
+    embed: 'gpt_neox.embed_in.weight',
+    head: 'embed_out.weight',
+    tied: false,
+    others: { 'gpt_neox.layers.0.attention.query_key_value.weight': [3 * H, H] },
+    config: { model_type: 'gpt_neox', vocab_size: V },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'MiniCPM-V (llm.model / llm.lm_head, vpm)',
+    dtype: 'BF16',
+    embed: 'llm.model.embed_tokens.weight',
+    head: 'llm.lm_head.weight',
+    tied: false,
+    others: { 'llm.model.layers.0.self_attn.q_proj.weight': [H, H], 'vpm.embeddings.patch_embedding.weight': [H, 12], 'resampler.kv_proj.weight': [H, H] },
+    config: { model_type: 'minicpmv', vocab_size: V },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'Nemotron-H (backbone.embeddings)',
+    dtype: 'BF16',
+    embed: 'backbone.embeddings.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    others: { 'backbone.layers.0.mixer.in_proj.weight': [2 * H, H], 'backbone.norm_f.weight': [H] },
+    config: { model_type: 'nemotron_h', vocab_size: V },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'T5 v1.1 (shared + saved encoder/decoder copies, untied lm_head)',
+    dtype: 'F32',
+    embed: 'shared.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    copies: ['encoder.embed_tokens.weight', 'decoder.embed_tokens.weight'],
+    others: { 'encoder.block.0.layer.0.SelfAttention.q.weight': [H, H] },
+    config: { model_type: 't5', vocab_size: V, d_model: H, tie_word_embeddings: false },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'T5 original (shared, tied by the T5Config default)',
+    dtype: 'F32',
+    embed: 'shared.weight',
+    head: null,
+    tied: true,
+    headOut: 'lm_head.weight',
+    copies: ['encoder.embed_tokens.weight', 'decoder.embed_tokens.weight'],
+    others: { 'encoder.block.0.layer.0.SelfAttention.q.weight': [H, H] },
+    config: { model_type: 't5', vocab_size: V, d_model: H },
+    vocabFields: ['vocab_size'],
+    tieField: 'tie_word_embeddings',
+  },
+  {
+    name: 'LLaVA-1.5 old layout (language_model.lm_head, vocab_size twice)',
+    dtype: 'F16',
+    embed: 'language_model.model.embed_tokens.weight',
+    head: 'language_model.lm_head.weight',
+    tied: false,
+    others: { 'language_model.model.layers.0.self_attn.q_proj.weight': [H, H], 'vision_tower.vision_model.embeddings.patch_embedding.weight': [H, 12] },
+    config: { model_type: 'llava', vocab_size: V, text_config: { model_type: 'llama', vocab_size: V }, tie_word_embeddings: false },
+    vocabFields: ['text_config.vocab_size', 'vocab_size'],
+    tieField: 'text_config.tie_word_embeddings',
+  },
+  {
+    name: 'LLaVA transformers-5 layout (model.language_model.*, lm_head)',
+    dtype: 'BF16',
+    embed: 'model.language_model.embed_tokens.weight',
+    head: 'lm_head.weight',
+    tied: false,
+    others: { 'model.language_model.layers.0.self_attn.q_proj.weight': [H, H], 'model.vision_tower.vision_model.embeddings.patch_embedding.weight': [H, 12] },
+    config: { model_type: 'llava', text_config: { model_type: 'llama', vocab_size: V } },
+    vocabFields: ['text_config.vocab_size'],
+    absentFields: ['vocab_size'],
+    tieField: 'text_config.tie_word_embeddings',
+  },
+]
+
+const ZERO_ROWS = [2, 5]
+
+/** Builds a family's folder: embedding (rows 2 and 5 zero), head (same rows zero), copies equal to the embedding. */
+async function buildFamily(f: Family): Promise<{ dir: string; tensors: Record<string, T> }> {
+  const tensors: Record<string, T> = {}
+  const E = t(f.dtype, [V, H], 11)
+  for (const r of ZERO_ROWS) E.values.fill(0, r * H, (r + 1) * H)
+  tensors[f.embed] = E
+  for (const c of f.copies ?? []) tensors[c] = { ...E, values: [...E.values] }
+  if (f.head) {
+    const L = t(f.dtype, [V, H], 12)
+    for (const r of ZERO_ROWS) L.values.fill(0, r * H, (r + 1) * H)
+    tensors[f.head] = L
+  }
+  let seed = 20
+  for (const [name, shape] of Object.entries(f.others)) tensors[name] = t(f.dtype, shape, seed++)
+  const dir = await writeModel(join(await tempDir(), 'base'), tensors, f.config)
+  return { dir, tensors }
+}
+
+function field(config: Record<string, unknown>, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), config)
+}
+
+describe.each(FAMILIES)('$name', (f) => {
+  it('inspect: finds the embedding, the head, the tie and the vocabulary field where transformers reads them', async () => {
+    const { dir } = await buildFamily(f)
+    const info = await readModelInfo(dir)
+    expect(info.embedName).toBe(f.embed)
+    expect(info.headName).toBe(f.head)
+    expect(info.tied, info.tieReason).toBe(f.tied)
+    expect(info.vocabConfigPath.join('.')).toBe(f.vocabFields[0])
+    expect(info.vocabConfigPaths.map((p) => p.join('.')).sort()).toEqual([...f.vocabFields].sort())
+    expect(info.vocabSize).toBe(V)
+    expect(info.tieConfigPath.join('.')).toBe(f.tieField)
+    expect(info.embedCopies).toEqual(f.copies ?? [])
+    if (f.tied) expect(info.headWriteName).toBe(f.headOut)
+  })
+
+  it('vocab --scan: the truth table names both tensors and the scan finds the zero rows', async () => {
+    const { dir } = await buildFamily(f)
+    const info = await readModelInfo(dir)
+    const scan = await scanVocabRows({ info, runner: inProcessRunner() })
+    const table = await vocabTruthTable({ dir, info, scan })
+    expect(table.embedName).toBe(f.embed)
+    expect(table.headName).toBe(f.head)
+    expect(table.headRows).toBe(V)
+    expect(table.configVocabSize).toBe(V)
+    expect(scan.untrained).toEqual(ZERO_ROWS)
+    expect(table.checks.filter((c) => c.severity === 'error')).toEqual([])
+  })
+
+  it('resize +3 (mean): embedding, head and copies grow together; every vocabulary field is set, none added', async () => {
+    const { dir, tensors: bt } = await buildFamily(f)
+    const plan = await planResize({ base: dir, out: join(await tempDir(), 'out'), newSize: V + 3, init: { kind: 'mean' } })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    const config = await readConfig(plan.output.dir)
+    for (const name of [f.embed, ...(f.head ? [f.head] : []), ...(f.copies ?? [])]) {
+      expect(out.get(name)!.shape, name).toEqual([V + 3, H])
+      expect(out.get(name)!.values.slice(0, V * H), name).toEqual(bt[name].values)
+    }
+    if (!f.head) expect(out.has(f.headOut!)).toBe(false)
+    for (const c of f.copies ?? []) expect(out.get(c)!.values).toEqual(out.get(f.embed)!.values)
+    for (const name of Object.keys(f.others)) expect(out.get(name)!.values, name).toEqual(bt[name].values)
+    for (const k of f.vocabFields) expect(field(config, k), k).toBe(V + 3)
+    for (const k of f.absentFields ?? []) expect(field(config, k), k).toBeUndefined()
+    expect(field(config, f.tieField)).toBe(field(f.config, f.tieField))
+  })
+
+  it('untrained fix: the zero rows become the mean of the other rows', async () => {
+    const { dir, tensors: bt } = await buildFamily(f)
+    const info = await readModelInfo(dir)
+    const scan = await scanVocabRows({ info, runner: inProcessRunner() })
+    const plan = await planUntrainedFix({ base: dir, out: join(await tempDir(), 'out'), embedRows: scan.untrainedEmbed, headRows: scan.untrainedHead })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    const trained = [...Array(V).keys()].filter((r) => !ZERO_ROWS.includes(r))
+    for (const name of [f.embed, ...(f.head ? [f.head] : [])]) {
+      const want = meanRows(bt[name], trained)
+      for (const r of ZERO_ROWS) expect(out.get(name)!.values.slice(r * H, (r + 1) * H), `${name} row ${r}`).toEqual(want.map((x) => refRound(f.dtype, x)))
+    }
+  })
+
+  it('merge: modules_to_save embedding and head with a grown vocabulary (+ LoRA elsewhere untouched)', async () => {
+    const { dir, tensors: bt } = await buildFamily(f)
+    const E = t('F32', [V + 3, H], 40)
+    const L = t('F32', [V + 3, H], 41)
+    const headKey = f.head ?? f.headOut!
+    const ad = await writeAdapter(join(await tempDir(), 'ad'), { [`base_model.model.${f.embed}`]: E, [`base_model.model.${headKey}`]: L }, { modules_to_save: [f.embed.split('.').slice(-2, -1)[0], headKey.split('.').slice(-2, -1)[0]] })
+    const plan = await planMerge({ base: dir, adapters: [{ dir: ad }], out: join(await tempDir(), 'out') })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    const config = await readConfig(plan.output.dir)
+    expect(out.get(f.embed)!.values).toEqual(E.values.map((x) => refRound(f.dtype, x)))
+    expect(out.get(headKey)!.values).toEqual(L.values.map((x) => refRound(f.dtype, x)))
+    for (const c of f.copies ?? []) expect(out.get(c)!.values, c).toEqual(out.get(f.embed)!.values)
+    for (const k of f.vocabFields) expect(field(config, k), k).toBe(V + 3)
+    for (const k of f.absentFields ?? []) expect(field(config, k), k).toBeUndefined()
+    if (f.tied) {
+      expect(plan.decisions.map((d) => d.code)).toContain('UNTIED')
+      expect(field(config, f.tieField), f.tieField).toBe(false)
+    }
+    for (const name of Object.keys(f.others)) expect(out.get(name)!.values, name).toEqual(bt[name].values)
+  })
+})
+
+function meanRows(x: T, rows: number[]): number[] {
+  const out = new Array(x.shape[1]).fill(0)
+  for (const r of rows) for (let j = 0; j < x.shape[1]; j++) out[j] += x.values[r * x.shape[1] + j]
+  return out.map((s) => s / rows.length)
+}
