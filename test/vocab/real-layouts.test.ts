@@ -442,3 +442,104 @@ function meanRows(x: T, rows: number[]): number[] {
   for (const r of rows) for (let j = 0; j < x.shape[1]; j++) out[j] += x.values[r * x.shape[1] + j]
   return out.map((s) => s / rows.length)
 }
+
+describe('F8: a Gemma with a stale lm_head.weight and no tie flag is tied, as transformers loads it', () => {
+  async function staleGemma() {
+    const E = t('F32', [V, H], 50)
+    const stale = t('F32', [V, H], 51)
+    const tensors = { 'model.embed_tokens.weight': E, 'lm_head.weight': stale, 'model.layers.0.self_attn.q_proj.weight': t('F32', [H, H], 52) }
+    const dir = await writeModel(join(await tempDir(), 'gemma'), tensors, { architectures: ['GemmaForCausalLM'], model_type: 'gemma', vocab_size: V })
+    return { dir, E, stale }
+  }
+
+  it('inspect: tied by the GemmaConfig default, and says the file head is unused', async () => {
+    const { dir } = await staleGemma()
+    const info = await readModelInfo(dir)
+    expect(info.tied).toBe(true)
+    expect(info.tieFlag).toBeNull()
+    expect(info.headName).toBe('lm_head.weight')
+    expect(info.tieReason).toMatch(/GemmaConfig default: tied; lm_head\.weight in the file is not used/)
+  })
+
+  it('merge with LoRA on lm_head: the delta goes onto the embedding-as-head (as PEFT on the loaded model), the model is untied', async () => {
+    const { dir, E, stale } = await staleGemma()
+    const A = t('F32', [2, H], 53, 0.3)
+    const B = t('F32', [V, 2], 54, 0.3)
+    const ad = await writeAdapter(join(await tempDir(), 'ad'), { 'base_model.model.lm_head.lora_A.weight': A, 'base_model.model.lm_head.lora_B.weight': B }, { r: 2, lora_alpha: 4 })
+    const plan = await planMerge({ base: dir, adapters: [{ dir: ad }], out: join(await tempDir(), 'out') })
+    expect(plan.decisions.map((d) => d.code)).toEqual(expect.arrayContaining(['TIED_BY_DEFAULT', 'UNTIED']))
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    const config = await readConfig(plan.output.dir)
+    expect(config.tie_word_embeddings).toBe(false)
+    const head = out.get('lm_head.weight')!.values
+    for (let i = 0; i < V; i++)
+      for (let j = 0; j < H; j++) {
+        let d = 0
+        for (let k = 0; k < 2; k++) d += B.values[i * 2 + k] * A.values[k * H + j]
+        const want = Math.fround(E.values[i * H + j] + 2 * d)
+        expect(Math.abs(head[i * H + j] - want)).toBeLessThanOrEqual(Math.abs(want) * 2 ** -22 + 1e-7)
+      }
+    expect(head).not.toEqual(stale.values)
+    expect(out.get('model.embed_tokens.weight')!.values).toEqual(E.values)
+  })
+
+  it('merge touching neither: the model stays tied and the file head is copied byte for byte', async () => {
+    const { dir, stale } = await staleGemma()
+    const A = t('F32', [2, H], 55, 0.3)
+    const B = t('F32', [H, 2], 56, 0.3)
+    const ad = await writeAdapter(join(await tempDir(), 'ad'), { 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight': A, 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight': B }, { r: 2, lora_alpha: 4 })
+    const plan = await planMerge({ base: dir, adapters: [{ dir: ad }], out: join(await tempDir(), 'out') })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    expect(out.get('lm_head.weight')!.values).toEqual(stale.values)
+    expect((await readConfig(plan.output.dir)).tie_word_embeddings).toBeUndefined()
+  })
+})
+
+describe('resize refuses what it cannot place instead of writing an unloadable model', () => {
+  it('an untied model whose head Graft cannot find', async () => {
+    const dir = await writeModel(join(await tempDir(), 'm'), { 'model.embed_tokens.weight': t('BF16', [V, H], 60), 'model.norm.weight': t('BF16', [H], 61) }, { model_type: 'llama', vocab_size: V, tie_word_embeddings: false })
+    await expect(planResize({ base: dir, out: join(await tempDir(), 'o'), newSize: V + 3, init: { kind: 'mean' } })).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/untied .*no output head/) })
+  })
+
+  it('a second [vocab, hidden] tensor it does not know (e.g. a multi-token-prediction head)', async () => {
+    const tensors = { 'model.embed_tokens.weight': t('BF16', [V, H], 62), 'lm_head.weight': t('BF16', [V, H], 63), 'model.mtp.0.shared_head.head.weight': t('BF16', [V, H], 64) }
+    const dir = await writeModel(join(await tempDir(), 'm'), tensors, { model_type: 'llama', vocab_size: V, tie_word_embeddings: false })
+    await expect(planResize({ base: dir, out: join(await tempDir(), 'o'), newSize: V + 3, init: { kind: 'mean' } })).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', tensor: 'model.mtp.0.shared_head.head.weight' })
+  })
+
+  it('a merge that grows the embedding of an untied model without a head', async () => {
+    const dir = await writeModel(join(await tempDir(), 'm'), { 'model.embed_tokens.weight': t('BF16', [V, H], 65) }, { model_type: 'llama', vocab_size: V, tie_word_embeddings: false })
+    const ad = await writeAdapter(join(await tempDir(), 'ad'), { 'base_model.model.model.embed_tokens.weight': t('F32', [V + 3, H], 66) }, { modules_to_save: ['embed_tokens'] })
+    await expect(planMerge({ base: dir, adapters: [{ dir: ad }], out: join(await tempDir(), 'o') })).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL' })
+  })
+})
+
+describe('untrained fix: the trained mean leaves out the rows found untrained (Unsloth)', () => {
+  it('Llama-3.1 style: zero embedding rows and equal (non-zero) head rows; both means skip those rows', async () => {
+    const bad = [3, 4, 7]
+    const E = t('BF16', [V, H], 70)
+    const L = t('BF16', [V, H], 71)
+    const repeated = t('BF16', [1, H], 72).values
+    for (const r of bad) {
+      E.values.fill(0, r * H, (r + 1) * H)
+      L.values.splice(r * H, H, ...repeated)
+    }
+    const dir = await writeModel(join(await tempDir(), 'l31'), { 'model.embed_tokens.weight': E, 'lm_head.weight': L }, { model_type: 'llama', vocab_size: V, tie_word_embeddings: false })
+    const info = await readModelInfo(dir)
+    const scan = await scanVocabRows({ info, runner: inProcessRunner() })
+    expect(scan.untrainedEmbed).toEqual(bad)
+    expect(scan.untrainedHead).toEqual(bad)
+    const plan = await planUntrainedFix({ base: dir, out: join(await tempDir(), 'out'), embedRows: scan.untrainedEmbed, headRows: scan.untrainedHead })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const out = await readModel(plan.output.dir)
+    const trained = [...Array(V).keys()].filter((r) => !bad.includes(r))
+    const wantE = meanRows(E, trained).map((x) => refRound('BF16', x))
+    const wantL = meanRows(L, trained).map((x) => refRound('BF16', x))
+    for (const r of bad) {
+      expect(out.get('model.embed_tokens.weight')!.values.slice(r * H, (r + 1) * H)).toEqual(wantE)
+      expect(out.get('lm_head.weight')!.values.slice(r * H, (r + 1) * H), `head row ${r}`).toEqual(wantL)
+    }
+  })
+})
