@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dtype } from '../../src/shared/dtypes'
 import type { TensorRef } from '../../src/shared/plan'
@@ -11,7 +12,7 @@ import { writeSafetensorsFile } from '../../src/core/safetensors/write-safetenso
 import { scanRanges, scanVocabRows } from '../../src/core/vocab/scan-vocab-rows'
 import { executePlan } from '../../src/core/exec/execute-plan'
 import { planMerge } from '../../src/core/lora/plan-merge'
-import { planResize } from '../../src/core/vocab/plan-resize'
+import { noTokenRowsWarning, planResize } from '../../src/core/vocab/plan-resize'
 import { planUntrainedFix } from '../../src/core/vocab/plan-untrained-fix'
 import { vocabTruthTable } from '../../src/core/vocab/vocab-truth-table'
 import { randn, readConfig, readModel, refRound, tempDir, writeAdapter, writeModel, type T } from '../helpers/tiny-model'
@@ -541,5 +542,67 @@ describe('untrained fix: the trained mean leaves out the rows found untrained (U
       expect(out.get('model.embed_tokens.weight')!.values.slice(r * H, (r + 1) * H)).toEqual(wantE)
       expect(out.get('lm_head.weight')!.values.slice(r * H, (r + 1) * H), `head row ${r}`).toEqual(wantL)
     }
+  })
+})
+
+/** A tokenizer.json with a BPE vocabulary t0…t{n-1} and the given added tokens from id n on. */
+function tokenizerJson(n: number, added: { content: string; special: boolean }[]): string {
+  const vocab: Record<string, number> = {}
+  for (let i = 0; i < n; i++) vocab[`t${i}`] = i
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: added.map((a, i) => ({ id: n + i, content: a.content, single_word: false, lstrip: false, rstrip: false, normalized: !a.special, special: a.special })),
+    model: { type: 'BPE', vocab, merges: [] },
+  })
+}
+
+describe('Gemma-3 1B: a tokenizer one larger than the embedding', () => {
+  async function gemma1b(extra: { content: string; special: boolean }, tokenizerConfig: Record<string, unknown> = {}) {
+    const dir = await writeModel(join(await tempDir(), 'g1b'), { 'model.embed_tokens.weight': t('BF16', [V, H], 80) }, { model_type: 'gemma3_text', vocab_size: V })
+    await writeFile(join(dir, 'tokenizer.json'), tokenizerJson(V, [extra]))
+    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GemmaTokenizerFast', bos_token: 't2', eos_token: 't1', ...tokenizerConfig }))
+    return vocabTruthTable({ dir })
+  }
+  const excess = (table: Awaited<ReturnType<typeof vocabTruthTable>>) => table.checks.find((c) => c.code === 'TOKENIZER_EXCEEDS_EMBEDDING')!
+
+  it('the extra id is a special token text never produces (<image_soft_token>): a warning, not an error', async () => {
+    const table = await gemma1b({ content: '<image_soft_token>', special: true })
+    expect(table.tokenizerSize).toBe(V + 1)
+    expect(excess(table).severity).toBe('warning')
+    expect(excess(table).message).toMatch(/<image_soft_token>/)
+    expect(excess(table).message).toMatch(/harmless only while/)
+    expect(table.checks.some((c) => c.severity === 'error')).toBe(false)
+  })
+
+  it('an extra ordinary (non-special) token is an error: plain text produces it', async () => {
+    expect(excess(await gemma1b({ content: 'hello', special: false })).severity).toBe('error')
+  })
+
+  it('an extra special token with a role (eos) is an error: the tokenizer or trainer inserts it', async () => {
+    expect(excess(await gemma1b({ content: '<eos2>', special: true }, { eos_token: '<eos2>' })).severity).toBe('error')
+  })
+
+  it('an extra special token the chat template writes is an error', async () => {
+    expect(excess(await gemma1b({ content: '<start_of_turn>', special: true }, { chat_template: "{{ '<start_of_turn>' + message['content'] }}" })).severity).toBe('error')
+  })
+})
+
+describe('resize plans warn about rows without a token', () => {
+  it('the rule: above 5 % of the tokenizer and 1024 rows', () => {
+    expect(noTokenRowsWarning(32000 + 300, 32000, 8192)).toBeNull()
+    expect(noTokenRowsWarning(262208, 262145, 2 * 2560 * 2)).toBeNull()
+    const w = noTokenRowsWarning(10_000_000, 32_002, 2 * 4096 * 2 * 2)
+    expect(w?.code).toBe('MANY_ROWS_WITHOUT_TOKEN')
+    expect(w?.message).toMatch(/^9,967,998 rows will have no token \(31,148 % of the 32,002-token vocabulary, 326\.63 GB\)/)
+  })
+
+  it('a plan whose new size far exceeds the tokenizer carries the warning; a small padding does not', async () => {
+    const dir = await writeModel(join(await tempDir(), 'm'), { 'model.embed_tokens.weight': t('BF16', [V, H], 90), 'lm_head.weight': t('BF16', [V, H], 91) }, { model_type: 'llama', vocab_size: V, tie_word_embeddings: false })
+    await writeFile(join(dir, 'tokenizer.json'), tokenizerJson(V, []))
+    const big = await planResize({ base: dir, out: join(await tempDir(), 'o'), newSize: V + 2000, init: { kind: 'mean' } })
+    expect(big.warnings.map((w) => w.code)).toContain('MANY_ROWS_WITHOUT_TOKEN')
+    expect(big.warnings.find((w) => w.code === 'MANY_ROWS_WITHOUT_TOKEN')!.message).toMatch(/^2,000 rows will have no token/)
+    const small = await planResize({ base: dir, out: join(await tempDir(), 'o2'), newSize: V + 3, init: { kind: 'mean' } })
+    expect(small.warnings.map((w) => w.code)).not.toContain('MANY_ROWS_WITHOUT_TOKEN')
   })
 })
