@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { writeFile } from 'node:fs/promises'
+import { copyFile, writeFile } from 'node:fs/promises'
+import { fixtureDir } from '../compare/fixture-dirs'
 import { join } from 'node:path'
 import type { Dtype } from '../../src/shared/dtypes'
 import type { TensorRef } from '../../src/shared/plan'
@@ -605,4 +606,22 @@ describe('resize plans warn about rows without a token', () => {
     const small = await planResize({ base: dir, out: join(await tempDir(), 'o2'), newSize: V + 3, init: { kind: 'mean' } })
     expect(small.warnings.map((w) => w.code)).not.toContain('MANY_ROWS_WITHOUT_TOKEN')
   })
+})
+
+describe('Gemma-3 1B with the real Gemma-3 tokenizer (262,145 tokens, 262,144 rows)', () => {
+  it('vocab reports a warning naming <image_soft_token>, no error', async () => {
+    const rows = 262144
+    const hidden = 4
+    const dir = join(await tempDir(), 'gemma3-1b')
+    await writeModel(dir, { 'model.norm.weight': t('BF16', [hidden], 1) }, { architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', vocab_size: rows })
+    await writeSafetensorsFile({ path: join(dir, 'model.safetensors'), tensors: [{ name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [rows, hidden], data: new Uint8Array(rows * hidden * 2) }] })
+    const fx = fixtureDir('gemma3')
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(fx, f), join(dir, f))
+    const table = await vocabTruthTable({ dir })
+    expect(table.tokenizerSize).toBe(rows + 1)
+    const c = table.checks.find((x) => x.code === 'TOKENIZER_EXCEEDS_EMBEDDING')!
+    expect(c.severity).toBe('warning')
+    expect(c.message).toMatch(/"<image_soft_token>" \(id 262144\)/)
+    expect(table.checks.some((x) => x.severity === 'error')).toBe(false)
+  }, 60_000)
 })
