@@ -165,7 +165,7 @@ function formatTruthTable(t: VocabTruthTable): string {
     ['tokenizer', t.tokenizerSize === null ? 'none' : `${t.tokenizerSize} tokens (${t.modelVocabSize} in the model vocab, ${t.addedTokens.length} added)`],
     [`config ${t.configVocabField}`, String(t.configVocabSize ?? '?')],
     ['embedding', t.embedName ? `${t.embedName}: ${t.embedRows} rows` : 'not found'],
-    ['head', t.headName ? `${t.headName}: ${t.headRows} rows` : t.tied ? `tied to the embedding (${t.headRows} rows)` : 'none'],
+    ['head', t.headName ? `${t.headName}: ${t.headRows} rows${t.tied ? ' (unused: the model is tied to the embedding)' : ''}` : t.tied ? `tied to the embedding (${t.headRows} rows)` : 'none'],
     ['padding rows', String(t.paddingRows)],
   ]
   if (t.untrained) rows.push(['untrained', `${t.untrained.length} row(s)${t.untrained.length ? ': ' + t.untrained.slice(0, 8).map((u) => `${u.id} ${JSON.stringify(u.token)}`).join(', ') + (t.untrained.length > 8 ? ', …' : '') : ''}`])
@@ -212,7 +212,7 @@ async function inspect(dir: string, json: boolean): Promise<void> {
     ['dtype', summary.dtype],
     ['vocab_size', `${summary.vocabSize ?? '?'} (${summary.vocabSizeField})`],
     ['embedding', summary.embedName ? `${summary.embedName} — ${summary.embedRows} rows` : 'not found'],
-    ['head', summary.headName ? `${summary.headName} — ${summary.headRows} rows` : summary.tieWordEmbeddings ? 'tied to the embedding (no tensor)' : 'none'],
+    ['head', summary.headName ? `${summary.headName} — ${summary.headRows} rows${summary.tieWordEmbeddings ? ' (unused: tied to the embedding)' : ''}` : summary.tieWordEmbeddings ? 'tied to the embedding (no tensor)' : 'none'],
     ['tied', `${summary.tieWordEmbeddings} (${summary.tieReason})`],
   ]
   if (summary.quantized) rows.push(['quantized', 'yes (quantization_config present)'])
