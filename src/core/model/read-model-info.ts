@@ -74,8 +74,7 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const names = checkpoint.tensors
   const fields = vocabSizeFields(config)
   const vocabConfigPath = fields.primary
-  const vocabRaw = getPath(config, vocabConfigPath)
-  const vocabSize = typeof vocabRaw === 'number' ? vocabRaw : null
+  const vocabSize = fields.value
   const embedName = findEmbedName(names.keys())
   const headName = findHeadName(names, embedName)
   const tie = decideTie(config, headName)
