@@ -13,6 +13,7 @@ import { writeSafetensorsFile } from '../../src/core/safetensors/write-safetenso
 import { scanRanges, scanVocabRows } from '../../src/core/vocab/scan-vocab-rows'
 import { executePlan } from '../../src/core/exec/execute-plan'
 import { planMerge } from '../../src/core/lora/plan-merge'
+import { planAddTokens } from '../../src/core/vocab/plan-add-tokens'
 import { noTokenRowsWarning, planResize } from '../../src/core/vocab/plan-resize'
 import { planUntrainedFix } from '../../src/core/vocab/plan-untrained-fix'
 import { vocabTruthTable } from '../../src/core/vocab/vocab-truth-table'
@@ -624,4 +625,40 @@ describe('Gemma-3 1B with the real Gemma-3 tokenizer (262,145 tokens, 262,144 ro
     expect(c.message).toMatch(/"<image_soft_token>" \(id 262144\)/)
     expect(table.checks.some((x) => x.severity === 'error')).toBe(false)
   }, 60_000)
+})
+
+describe('seed 004: tokens add on InternLM2 inside LLaVA (XTuner) and InternVL2 grows embedding and output together', () => {
+  const ROWS = 32000 // the Mistral/Llama-2 tokenizer fixture stands in for InternLM2's
+  const layouts: [string, Record<string, unknown>, string][] = [
+    ['LLaVA-InternLM2', { model_type: 'llava', text_config: { model_type: 'internlm2', vocab_size: ROWS }, tie_word_embeddings: false }, 'text_config.vocab_size'],
+    ['InternVL2', { model_type: 'internvl_chat', llm_config: { model_type: 'internlm2', vocab_size: ROWS, tie_word_embeddings: false } }, 'llm_config.vocab_size'],
+  ]
+  it.each(layouts)('%s', async (_name, config, vocabField) => {
+    const hidden = 4
+    const dir = join(await tempDir(), 'vlm')
+    await writeModel(dir, { 'language_model.model.layers.0.attention.wqkv.weight': t('F16', [3 * hidden, hidden], 1) }, config)
+    const bits = (seed: number) => {
+      const b = new Uint16Array(ROWS * hidden)
+      for (let i = 0; i < b.length; i++) b[i] = 0x2c00 + ((i * seed) % 251) // small positive f16 values
+      return new Uint8Array(b.buffer)
+    }
+    await writeSafetensorsFile({
+      path: join(dir, 'model.safetensors'),
+      tensors: [
+        { name: 'language_model.model.tok_embeddings.weight', dtype: 'F16', shape: [ROWS, hidden], data: bits(7) },
+        { name: 'language_model.output.weight', dtype: 'F16', shape: [ROWS, hidden], data: bits(11) },
+        { name: 'language_model.model.layers.0.attention.wqkv.weight', dtype: 'F16', shape: [3 * hidden, hidden], data: new Uint8Array(3 * hidden * hidden * 2) },
+      ],
+    })
+    const fx = fixtureDir('mistral')
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(fx, f), join(dir, f))
+    const { plan } = await planAddTokens({ base: dir, out: join(await tempDir(), 'out'), tokens: [{ content: '<image>', special: true }, { content: '<pad>', special: true }, { content: 'graftword', special: false }], init: 'mean' })
+    await executePlan({ plan, runner: inProcessRunner() })
+    const info = await readModelInfo(plan.output.dir)
+    expect(info.checkpoint.tensors.get('language_model.model.tok_embeddings.weight')!.shape).toEqual([ROWS + 3, hidden])
+    expect(info.checkpoint.tensors.get('language_model.output.weight')!.shape).toEqual([ROWS + 3, hidden])
+    const cfg = await readConfig(plan.output.dir)
+    expect(field(cfg, vocabField)).toBe(ROWS + 3)
+    expect(cfg.vocab_size).toBeUndefined()
+  }, 120_000)
 })
