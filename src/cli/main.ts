@@ -189,7 +189,7 @@ function formatTruthTable(t: VocabTruthTable): string {
     ['tokenizer', t.tokenizerSize === null ? 'none' : `${t.tokenizerSize} tokens (${t.modelVocabSize} in the model vocab, ${t.addedTokens.length} added)`],
     [`config ${t.configVocabField}`, String(t.configVocabSize ?? '?')],
     ['embedding', t.embedName ? `${t.embedName}: ${t.embedRows} rows` : 'not found'],
-    ['head', t.headName ? `${t.headName}: ${t.headRows} rows` : t.tied ? `tied to the embedding (${t.headRows} rows)` : 'none'],
+    ['head', t.headName ? `${t.headName}: ${t.headRows} rows${t.tied ? ' (unused: the model is tied to the embedding)' : ''}` : t.tied ? `tied to the embedding (${t.headRows} rows)` : 'none'],
     ['padding rows', String(t.paddingRows)],
   ]
   if (t.untrained) rows.push(['untrained', `${t.untrained.length} row(s)${t.untrained.length ? ': ' + t.untrained.slice(0, 8).map((u) => `${u.id} ${JSON.stringify(u.token)}`).join(', ') + (t.untrained.length > 8 ? ', …' : '') : ''}`])
@@ -222,6 +222,7 @@ async function inspect(dir: string, json: boolean): Promise<void> {
     headRows: info.headName ? info.checkpoint.tensors.get(info.headName)!.shape[0] : null,
     tieWordEmbeddings: info.tied,
     tieFlagInConfig: info.tieFlag,
+    tieReason: info.tieReason,
     quantized: info.quantized,
   }
   if (json) {
@@ -235,8 +236,8 @@ async function inspect(dir: string, json: boolean): Promise<void> {
     ['dtype', summary.dtype],
     ['vocab_size', `${summary.vocabSize ?? '?'} (${summary.vocabSizeField})`],
     ['embedding', summary.embedName ? `${summary.embedName} — ${summary.embedRows} rows` : 'not found'],
-    ['head', summary.headName ? `${summary.headName} — ${summary.headRows} rows` : summary.tieWordEmbeddings ? 'tied to the embedding (no tensor)' : 'none'],
-    ['tied', `${summary.tieWordEmbeddings}${summary.tieFlagInConfig === null ? ' (no flag in config; decided from the tensors)' : ''}`],
+    ['head', summary.headName ? `${summary.headName} — ${summary.headRows} rows${summary.tieWordEmbeddings ? ' (unused: tied to the embedding)' : ''}` : summary.tieWordEmbeddings ? 'tied to the embedding (no tensor)' : 'none'],
+    ['tied', `${summary.tieWordEmbeddings} (${summary.tieReason})`],
   ]
   if (summary.quantized) rows.push(['quantized', 'yes (quantization_config present)'])
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(13)} ${v}\n`)

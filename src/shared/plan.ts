@@ -151,6 +151,8 @@ export interface RowStat {
   rowList?: number[]
   /** For 'trained-mean': a row is trained when max |x| > eps. */
   eps?: number
+  /** Rows left out of the statistic (sorted; e.g. the untrained rows being repaired, as Unsloth leaves them out). */
+  excludeRows?: number[]
 }
 
 export type FileEdit =

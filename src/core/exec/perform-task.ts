@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { FileIo } from './file-io'
 import { runChunk } from './run-chunk'
 import { runStatChunk } from './run-stat-chunk'
-import { scanRows } from './scan-rows'
+import { rowRangeBytes, scanRows } from './scan-rows'
 import { loraDeltaSquaredNorm } from '../lora/lora-delta-norm'
 import { controlViews, type WorkerResult, type WorkerTask } from './worker-task'
 import { CancelledError } from '../errors'
@@ -38,7 +38,7 @@ function perform(task: WorkerTask, io: FileIo): WorkerResult {
   if (task.kind === 'rows') {
     if (Atomics.load(cancel, 0) !== 0) throw new CancelledError()
     const scan = scanRows(task.scan, io)
-    onBytes(task.scan.tensor.byteLength * ((task.scan.rowEnd - task.scan.rowStart) / Math.max(1, task.scan.tensor.shape[0] ?? 1)))
+    onBytes(rowRangeBytes(task.scan.tensor, task.scan.rowStart, task.scan.rowEnd))
     return { kind: 'rows', scan }
   }
   if (task.kind === 'lora-norm') {

@@ -15,7 +15,7 @@ export interface StatPartial {
   count: number
 }
 
-/** Column sums (float64) over rows [rowStart, rowEnd) of a tensor; 'trained-mean' skips rows with max |x| ≤ eps. */
+/** Column sums (float64) over rows [rowStart, rowEnd) of a tensor but excludeRows; 'trained-mean' also skips rows with max |x| ≤ eps. */
 export function runStatChunk(task: StatChunkTask, io: FileIo): StatPartial {
   const { stat, rowStart: r0, rowEnd: r1 } = task
   const ref = stat.tensor
@@ -30,9 +30,17 @@ export function runStatChunk(task: StatChunkTask, io: FileIo): StatPartial {
     }
     return { sum, count: stat.rowList.length }
   }
-  const len = (r1 - r0) * rowElems * bpe
-  const at = ref.offset + r0 * rowElems * bpe
-  const count = rowSums(ref.dtype, r1 - r0, rowElems, (into) => io.read(ref.file, at, len, into), sum, stat.kind === 'trained-mean', stat.eps ?? 1e-16, at)
+  // The rows of [r0, r1) outside excludeRows, as maximal runs summed one after another.
+  let count = 0
+  let start = r0
+  for (const x of [...(stat.excludeRows ?? []).filter((r) => r >= r0 && r < r1), r1]) {
+    if (x > start) {
+      const len = (x - start) * rowElems * bpe
+      const at = ref.offset + start * rowElems * bpe
+      count += rowSums(ref.dtype, x - start, rowElems, (into) => io.read(ref.file, at, len, into), sum, stat.kind === 'trained-mean', stat.eps ?? 1e-16, at)
+    }
+    start = Math.max(start, x + 1)
+  }
   return { sum, count }
 }
 

@@ -18,6 +18,15 @@ export interface RowScan {
   hashes: Uint32Array
 }
 
+/**
+ * Bytes of rows [rowStart, rowEnd) of a tensor, as an exact integer: the progress counter is a
+ * BigInt, and `byteLength * (k / rows)` is not an integer for many real shapes (128256 x 4096 …).
+ */
+export function rowRangeBytes(ref: TensorRef, rowStart: number, rowEnd: number): number {
+  const { rows } = rowGeometry(ref.shape)
+  return rows > 0 ? (rowEnd - rowStart) * (ref.byteLength / rows) : 0
+}
+
 export function scanRows(task: RowScanTask, io: FileIo): RowScan {
   const { tensor: ref, rowStart: r0, rowEnd: r1 } = task
   const { rowElems } = rowGeometry(ref.shape)

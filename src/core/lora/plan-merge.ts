@@ -273,10 +273,14 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     lastGroup: Math.max(0, info.checkpoint.files.length - 1),
     unmatched: [],
   }
-  if (info.tied && !info.headName && info.embedName) {
+  // A tied model's head is the embedding (transformers re-ties on load, even over a head tensor in the file).
+  const fileHead = info.tied && info.headName ? drafts.get(info.headName)! : null
+  if (info.tied && info.embedName) {
     const e = drafts.get(info.embedName)!
-    ctx.virtualHead = info.headWriteName!
-    drafts.set(ctx.virtualHead, { ...e, name: ctx.virtualHead, shape: [...e.shape], note: 'tied head (virtual until untied)' })
+    ctx.virtualHead = info.headName ?? info.headWriteName!
+    drafts.set(ctx.virtualHead, { ...e, name: ctx.virtualHead, shape: [...e.shape], group: fileHead?.group ?? e.group, note: 'tied head (virtual until untied)' })
+    if (fileHead && info.tieFlag === null)
+      ctx.decisions.push({ code: 'TIED_BY_DEFAULT', message: `Tied: ${info.tieReason}. Graft merges as PEFT does on the loaded model: the head is the embedding.` })
   }
   adapters.forEach((ad, i) => applyFullTensors(ctx, ad, i))
   adapters.forEach((ad, i) => applyLoraModules(ctx, ad, i, req.adapters[i].weight ?? 1))
@@ -320,10 +324,14 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       const what = [...new Set([...ctx.embedTouched].map((w) => `embedding: ${w}`).concat([...ctx.headTouched].map((w) => `head: ${w}`)))].join(', ')
       ctx.decisions.push({
         code: 'UNTIED',
-        message: `The base ties ${info.embedName} and the output head, but the adapter changes them differently (${what}). Merging both into one shared tensor would change what the model computes (the "merged model speaks gibberish" bug), so Graft writes ${headName} explicitly and sets tie_word_embeddings=false.`,
+        message: `The base ties ${info.embedName} and the output head, but the adapter changes them differently (${what}). Merging both into one shared tensor would change what the model computes (the "merged model speaks gibberish" bug), so Graft writes ${headName} explicitly and sets ${info.tieConfigPath.join('.')}=false.`,
       })
     }
-    if (!untie && ctx.virtualHead) drafts.delete(ctx.virtualHead)
+    if (!untie && ctx.virtualHead) {
+      // Tied output: no head tensor, or the file's own one kept byte for byte when nothing changed.
+      if (!fileHead) drafts.delete(ctx.virtualHead)
+      else if (ctx.embedTouched.size === 0 && ctx.headTouched.size === 0) drafts.set(ctx.virtualHead, fileHead)
+    }
     if (untie) {
       configEdits.tie_word_embeddings = false
       const h = drafts.get(headName)!
@@ -345,10 +353,18 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     }
     ctx.decisions.push({ code: 'RESIZED', message: `${names.join(' and ')} grow to ${req.resize.newSize} rows in the same pass (${req.resize.init.kind})${req.resize.reason ? `: ${req.resize.reason}` : ''}.` })
   }
+  // The embedding's saved copies (T5 encoder/decoder.embed_tokens) are the same parameter: they follow it.
+  if (info.embedName && (ctx.embedTouched.size > 0 || req.resize))
+    for (const c of info.embedCopies) drafts.set(c, { ...drafts.get(info.embedName)!, name: c, group: drafts.get(c)!.group, note: `the same parameter as ${info.embedName}` })
   // Vocabulary: the embedding and head must agree; config.vocab_size follows the rows.
   const embedRows = info.embedName ? drafts.get(info.embedName)!.shape[0] : null
   const headName = info.headName ?? (untie ? ctx.virtualHead : null)
   const headRows = headName && drafts.has(headName) ? drafts.get(headName)!.shape[0] : null
+  if (embedRows !== null && headRows === null && !info.tied && embedRows !== info.checkpoint.tensors.get(info.embedName!)!.shape[0])
+    throw new GraftError('UNSUPPORTED_MODEL', `The merge grows ${info.embedName} to ${embedRows} rows, but ${info.dir} is untied (${info.tieReason}) and Graft found no output head to grow with it.`, {
+      file: info.dir,
+      hint: 'The output would not load. Graft looks for lm_head, output, output_layer or embed_out (.weight) beside the embedding.',
+    })
   if (embedRows !== null && headRows !== null && embedRows !== headRows) {
     throw new GraftError('SHAPE_MISMATCH', `After merging, ${info.embedName} has ${embedRows} rows but ${headName} has ${headRows}.`, {
       hint:
@@ -364,16 +380,13 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       message: `The adapter carries embeddings with ${embedRows} rows; the base has ${info.vocabSize}. The output uses ${embedRows} rows and config ${info.vocabConfigPath.join('.')}=${embedRows}, as resize_token_embeddings before loading the adapter would.`,
     })
   }
-  const text = info.config.text_config && typeof info.config.text_config === 'object' ? (info.config.text_config as JsonObject) : null
   const jsonEdits: { path: string[]; value: unknown }[] = []
   if (configEdits.tie_word_embeddings === false) {
-    jsonEdits.push({ path: ['tie_word_embeddings'], value: false })
-    if (text && 'tie_word_embeddings' in text) jsonEdits.push({ path: ['text_config', 'tie_word_embeddings'], value: false })
+    // Where transformers reads it (text_config of composite models, created if absent), and at the top.
+    jsonEdits.push({ path: info.tieConfigPath, value: false })
+    if (info.tieConfigPath.length > 1) jsonEdits.push({ path: ['tie_word_embeddings'], value: false })
   }
-  if (typeof configEdits.vocab_size === 'number') {
-    jsonEdits.push({ path: info.vocabConfigPath, value: configEdits.vocab_size })
-    if (text && info.vocabConfigPath.length === 1 && typeof text.vocab_size === 'number') jsonEdits.push({ path: ['text_config', 'vocab_size'], value: configEdits.vocab_size })
-  }
+  if (typeof configEdits.vocab_size === 'number') for (const path of info.vocabConfigPaths) jsonEdits.push({ path, value: configEdits.vocab_size })
   if (dtypeChoice !== 'keep') {
     const name = dtypeChoice === 'BF16' ? 'bfloat16' : dtypeChoice === 'F16' ? 'float16' : 'float32'
     if ('torch_dtype' in info.config) jsonEdits.push({ path: ['torch_dtype'], value: name })

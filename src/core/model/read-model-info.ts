@@ -3,6 +3,11 @@ import type { TensorRef } from '../../shared/plan'
 import { GraftError } from '../errors'
 import { readInputText } from '../exec/read-input-file'
 import { openCheckpoint, parseJsonInput, pathExists, type Checkpoint } from '../safetensors/open-checkpoint'
+import { decideTie, textConfigKey } from './decide-tie'
+import { findEmbedCopies, findEmbedName, findHeadName, headNameFor } from './find-vocab-tensors'
+import { vocabSizeFields } from './vocab-size-fields'
+
+export { findEmbedName, findHeadName, headNameFor }
 
 export type JsonObject = Record<string, unknown>
 
@@ -15,43 +20,38 @@ export interface ModelInfo {
   checkpoint: Checkpoint
   modelType: string | null
   architectures: string[]
-  /** The config object that carries vocab_size (text_config for multimodal models). */
+  /** The config field the model's vocabulary size is built from (text_config.vocab_size for composite models, padded_vocab_size for ChatGLM). */
   vocabConfigPath: string[]
+  /** Every config field a resize must set: vocabConfigPath plus the other vocabulary fields the config has. */
+  vocabConfigPaths: string[][]
   vocabSize: number | null
   /** Input embedding tensor name, when found. */
   embedName: string | null
-  /** Output head tensor name in the file; null when tied and absent. */
+  /** Output head tensor name in the file; null when tied and absent. In a tied model a head in the file is unused (transformers re-ties it on load). */
   headName: string | null
+  /** Tensors saved under their own names that are the embedding itself (T5's encoder/decoder.embed_tokens next to shared). */
+  embedCopies: string[]
   /** The name the head would have if written (e.g. lm_head.weight or language_model.lm_head.weight). */
   headWriteName: string | null
+  /** tie_word_embeddings where transformers reads it (the text config of composite models); null when absent there. */
   tieFlag: boolean | null
-  /** Decided: tied when the flag says so, or (flag absent) when the file has no head tensor. */
+  /** Where transformers reads the tie flag, and where an untie writes false. */
+  tieConfigPath: string[]
+  /** Decided as transformers does: the flag, else the config class default (see decide-tie.ts). */
   tied: boolean
+  /** Why tied or untied, in one sentence. */
+  tieReason: string
   quantized: boolean
   /** Dominant float dtype by bytes. */
   dtype: string
   paramCount: number
 }
 
-const EMBED_SUFFIXES = ['embed_tokens.weight', 'wte.weight', 'word_embeddings.weight', 'embeddings.word_embeddings.weight', 'tok_embeddings.weight']
-const HEAD_NAMES = ['lm_head.weight', 'language_model.lm_head.weight', 'model.lm_head.weight', 'output.weight']
-
-export function findEmbedName(names: Iterable<string>): string | null {
-  const cands = [...names].filter((n) => EMBED_SUFFIXES.some((s) => n === s || n.endsWith('.' + s)) && !/vision|visual|image|audio|patch|position/.test(n))
-  cands.sort((a, b) => a.length - b.length)
-  return cands[0] ?? null
-}
-
-export function findHeadName(names: Set<string> | Map<string, unknown>): string | null {
-  for (const h of HEAD_NAMES) if (names.has(h)) return h
-  return null
-}
-
-/** Where the head goes when it must be written for a tied model, following the embedding's layout. */
-export function headNameFor(embedName: string | null): string {
-  if (!embedName) return 'lm_head.weight'
-  if (embedName.startsWith('language_model.model.')) return 'language_model.lm_head.weight'
-  return 'lm_head.weight'
+/** The language model's model_type (the text config's for composite models). */
+function textModelType(config: JsonObject): string | null {
+  const key = textConfigKey(config)
+  const t = key ? (config[key] as JsonObject).model_type : config.model_type
+  return typeof t === 'string' ? t : typeof config.model_type === 'string' ? config.model_type : null
 }
 
 export function getPath(obj: JsonObject, path: string[]): unknown {
@@ -72,14 +72,12 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const config = raw as JsonObject
   const checkpoint = await openCheckpoint({ dir })
   const names = checkpoint.tensors
-  const text = config.text_config && typeof config.text_config === 'object' ? (config.text_config as JsonObject) : null
-  const vocabConfigPath = typeof config.vocab_size === 'number' || !text ? ['vocab_size'] : ['text_config', 'vocab_size']
-  const vocabSize = (getPath(config, vocabConfigPath) as number | undefined) ?? null
-  const tieRaw = config.tie_word_embeddings ?? text?.tie_word_embeddings
-  const tieFlag = typeof tieRaw === 'boolean' ? tieRaw : null
+  const fields = vocabSizeFields(config)
+  const vocabConfigPath = fields.primary
+  const vocabSize = fields.value
   const embedName = findEmbedName(names.keys())
-  const headName = findHeadName(names)
-  const tied = tieFlag === true || (tieFlag === null && headName === null && embedName !== null)
+  const headName = findHeadName(names, embedName)
+  const tie = decideTie(config, headName)
   const byDtype = new Map<string, number>()
   let paramCount = 0
   for (const t of names.values()) {
@@ -96,12 +94,16 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
     modelType: typeof config.model_type === 'string' ? config.model_type : null,
     architectures: Array.isArray(config.architectures) ? (config.architectures as string[]) : [],
     vocabConfigPath,
+    vocabConfigPaths: fields.all,
     vocabSize,
     embedName,
     headName,
-    headWriteName: headName ?? headNameFor(embedName),
-    tieFlag,
-    tied,
+    embedCopies: findEmbedCopies(names, embedName),
+    headWriteName: headName ?? headNameFor(embedName, textModelType(config)),
+    tieFlag: tie.flag,
+    tieConfigPath: tie.flagPath,
+    tied: tie.tied && (embedName !== null || tie.flag === true),
+    tieReason: tie.reason,
     quantized: !!config.quantization_config,
     dtype,
     paramCount,

@@ -4,9 +4,11 @@ import type { FileEdit, Plan, PlanNote, RowInit, RowStat, TensorRef } from '../.
 import { GraftError } from '../errors'
 import { editJsonText } from '../json/edit-json-text'
 import { readModelInfo, type ModelInfo } from '../model/read-model-info'
+import { isNonTokenTensor } from '../model/find-vocab-tensors'
 import { finishPlan, type TensorDraft } from '../plan/finish-plan'
 import { copyModelFiles } from '../plan/model-files'
 import { UNTRAINED_EPS } from './scan-vocab-rows'
+import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
 
 /** How the new rows of a grown embedding (and head) are filled. */
 export type InitStrategy =
@@ -17,6 +19,27 @@ export type InitStrategy =
   | { kind: 'mean-noise'; seed: number; std?: number }
   | { kind: 'copy-row'; row: number }
   | { kind: 'zeros' }
+
+/**
+ * A resize plan warns when more rows than this share of the tokenizer would have no token: real
+ * padding is far below it (Qwen2.5 0.2 %, Phi-1 1.8 %, pad_to_multiple_of 64 a few dozen rows),
+ * so beyond it the size is most likely a typo or a wrong unit.
+ */
+export const NO_TOKEN_ROWS_WARN_FRACTION = 0.05
+/** …and never for fewer rows than this (small models, a multiple of 1024). */
+export const NO_TOKEN_ROWS_WARN_MIN = 1024
+
+/** The warning for rows beyond the tokenizer, or null when their number is plausible padding. */
+export function noTokenRowsWarning(rows: number, tokenizerSize: number, rowBytes: number): PlanNote | null {
+  const extra = rows - tokenizerSize
+  if (extra <= Math.max(NO_TOKEN_ROWS_WARN_MIN, NO_TOKEN_ROWS_WARN_FRACTION * tokenizerSize)) return null
+  const bytes = extra * rowBytes
+  const size = bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`
+  return {
+    code: 'MANY_ROWS_WITHOUT_TOKEN',
+    message: `${extra.toLocaleString('en-US')} rows will have no token (${((100 * extra) / tokenizerSize).toLocaleString('en-US', { maximumFractionDigits: 1 })} % of the ${tokenizerSize.toLocaleString('en-US')}-token vocabulary, ${size}). Padding is normally a few dozen to a few hundred rows; check the new size.`,
+  }
+}
 
 /** Default noise for 'mean-noise': small against typical embedding scales (std ≈ 0.02). */
 export const DEFAULT_NOISE_STD = 1e-3
@@ -81,14 +104,28 @@ export function initFor(strategy: InitStrategy, ref: TensorRef, oldRows: number,
   }
 }
 
-/** Vocab tensors of a model: the embedding and, when it exists in the file, the head and its bias. */
-export function vocabTensors(info: ModelInfo): { embed: TensorRef; head: TensorRef | null; headBias: TensorRef | null } {
-  if (!info.embedName) throw new GraftError('UNSUPPORTED_MODEL', `No input embedding found in ${info.dir}.`, { file: info.dir, hint: 'Graft looks for *.embed_tokens.weight, wte.weight or word_embeddings.weight.' })
+/**
+ * Vocab tensors of a model: the embedding, the head and its bias when they exist in the file, and
+ * the embedding's saved copies (T5). An untied model must have its head in the file: resizing the
+ * embedding alone would leave a head transformers cannot load.
+ */
+export function vocabTensors(info: ModelInfo): { embed: TensorRef; head: TensorRef | null; headBias: TensorRef | null; copies: TensorRef[] } {
+  if (!info.embedName)
+    throw new GraftError('UNSUPPORTED_MODEL', `No input embedding found in ${info.dir}.`, {
+      file: info.dir,
+      hint: 'Graft looks for *.embed_tokens, wte, word_embeddings, tok_embeddings, embed_in, embeddings or shared (.weight) outside vision/audio towers.',
+    })
   const embed = info.checkpoint.tensors.get(info.embedName)!
   const head = info.headName ? info.checkpoint.tensors.get(info.headName)! : null
+  if (!info.tied && !head)
+    throw new GraftError('UNSUPPORTED_MODEL', `${info.dir} is untied (${info.tieReason}) but no output head was found for ${info.embedName}.`, {
+      file: info.dir,
+      hint: `Graft looks for lm_head, output, output_layer or embed_out (.weight) of width ${embed.shape[1]} beside the embedding. Resizing only the embedding would write a model that does not load; if the model really shares its head with the embedding, set tie_word_embeddings: true in config.json.`,
+    })
   const biasName = info.headName?.replace(/weight$/, 'bias')
   const headBias = biasName && info.checkpoint.tensors.has(biasName) ? info.checkpoint.tensors.get(biasName)! : (info.checkpoint.tensors.get('final_logits_bias') ?? null)
-  return { embed, head, headBias }
+  const copies = info.embedCopies.map((n) => info.checkpoint.tensors.get(n)!)
+  return { embed, head, headBias, copies }
 }
 
 /**
@@ -98,7 +135,7 @@ export function vocabTensors(info: ModelInfo): { embed: TensorRef; head: TensorR
  */
 export async function planResize(req: ResizeRequest): Promise<Plan> {
   const info = await readModelInfo(req.base)
-  const { embed, head, headBias } = vocabTensors(info)
+  const { embed, head, headBias, copies } = vocabTensors(info)
   const old = embed.shape[0]
   const n = targetRows(old, req.newSize, req.padToMultipleOf)
   const decisions: PlanNote[] = []
@@ -106,13 +143,20 @@ export async function planResize(req: ResizeRequest): Promise<Plan> {
   if (n < old && !req.allowShrink)
     throw new GraftError('BAD_REQUEST', `Resizing ${embed.name} from ${old} to ${n} rows would delete ${old - n} trained rows.`, { tensor: embed.name, hint: 'Pass --allow-shrink if you really mean to drop rows (e.g. padding rows beyond the tokenizer).' })
   if (head && head.shape[0] !== old) throw new GraftError('SHAPE_MISMATCH', `${embed.name} has ${old} rows but ${head.name} has ${head.shape[0]}.`, { hint: 'Make them agree first; run graft vocab to see the whole picture.' })
+  if (n > old && !req.tokenizerEdits) {
+    const tokenizerSize = await readTokenizerFiles({ dir: info.dir }).then((f) => f.size, () => null)
+    const perRow = [embed, ...(head ? [head] : []), ...copies].reduce((a, t) => a + t.byteLength / Math.max(1, t.shape[0]), 0)
+    const w = tokenizerSize !== null ? noTokenRowsWarning(n, tokenizerSize, perRow) : null
+    if (w) warnings.push(w)
+  }
   if (req.init.kind === 'zeros' && n > old) warnings.push({ code: 'ZERO_INIT', message: `The ${n - old} new rows are zeros: untrained rows like these can turn training into NaNs (and give 0 logits). Prefer mean initialisation.` })
   const choice = req.dtype ?? 'keep'
   const outDtype = (d: Dtype) => (choice !== 'keep' && isFloatDtype(d) ? choice : d)
   const fileIndex = new Map(info.checkpoint.files.map((f, i) => [f, i]))
   const stats: RowStat[] = []
   const drafts: TensorDraft[] = []
-  const vocabNames = new Set([embed.name, head?.name, headBias?.name].filter(Boolean) as string[])
+  const vocabNames = new Set([embed.name, head?.name, headBias?.name, ...copies.map((c) => c.name)].filter(Boolean) as string[])
+  const unaccounted: string[] = []
   for (const ref of info.checkpoint.tensors.values()) {
     const d: TensorDraft = { name: ref.name, dtype: outDtype(ref.dtype), shape: [...ref.shape], source: ref, sourceRole: 'base', group: fileIndex.get(ref.file) ?? 0 }
     if (vocabNames.has(ref.name) && n !== old) {
@@ -120,7 +164,8 @@ export async function planResize(req: ResizeRequest): Promise<Plan> {
       d.shape[0] = n
       if (n > old) {
         const isBias = ref === headBias
-        const tiedHeadCopy = ref === head && info.tied
+        // A tied head in the file and the embedding's saved copies are the embedding itself: they follow its init.
+        const tiedHeadCopy = (ref === head && info.tied) || copies.includes(ref)
         d.newRows = {
           from: old,
           // A tied head's redundant copy follows the embedding's init; a tied head's bias is zero-padded (transformers).
@@ -128,22 +173,32 @@ export async function planResize(req: ResizeRequest): Promise<Plan> {
         }
       }
       d.note = n > old ? `${n - old} new rows (${req.init.kind})` : `truncated to ${n} rows`
-    } else if (ref.shape[0] === old && ref.shape.length <= 2 && !vocabNames.has(ref.name) && n !== old) {
+    } else if (isNonTokenTensor(ref.name) || vocabNames.has(ref.name) || n === old) {
+      // Nothing to check: a vocabulary tensor, a vision/audio/position tensor (never indexed by token id), or no size change.
+    } else if (ref.shape.length === 2 && ref.shape[0] === old && ref.shape[1] === embed.shape[1]) {
+      unaccounted.push(ref.name)
+    } else if (ref.shape[0] === old && ref.shape.length <= 2) {
       warnings.push({ code: 'OTHER_VOCAB_TENSOR', message: `${ref.name} also has ${old} rows (the old vocabulary size) and is left unchanged; check whether it is indexed by token id.` })
     }
     drafts.push(d)
   }
+  if (unaccounted.length > 0)
+    throw new GraftError('UNSUPPORTED_MODEL', `${info.dir} has ${unaccounted.length === 1 ? 'a tensor' : 'tensors'} shaped like the vocabulary [${old}, ${embed.shape[1]}] that Graft cannot place: ${unaccounted.slice(0, 4).join(', ')}${unaccounted.length > 4 ? ', …' : ''}.`, {
+      file: info.dir,
+      tensor: unaccounted[0],
+      hint: `Graft resizes ${[embed.name, head?.name, ...copies.map((c) => c.name)].filter(Boolean).join(' and ')}; leaving ${unaccounted.length === 1 ? 'that tensor' : 'those tensors'} at ${old} rows would write a model that does not load. It may be a second head (e.g. multi-token prediction) or an embedding under a name Graft does not know.`,
+    })
+  if (info.tied && head && info.tieFlag === null)
+    decisions.push({ code: 'TIED_BY_DEFAULT', message: `Tied: ${info.tieReason}. ${head.name} is resized with the embedding's new rows so the file still loads.` })
   if (n !== old) {
     decisions.push({
       code: 'RESIZED',
-      message: `${embed.name}${head ? ` and ${head.name}` : ''} go from ${old} to ${n} rows${req.reason ? ` (${req.reason})` : ''}${req.padToMultipleOf ? `, padded to a multiple of ${req.padToMultipleOf}` : ''}; config ${info.vocabConfigPath.join('.')} = ${n}.`,
+      message: `${[embed.name, head?.name, ...copies.map((c) => c.name)].filter(Boolean).join(' and ')} go from ${old} to ${n} rows${req.reason ? ` (${req.reason})` : ''}${req.padToMultipleOf ? `, padded to a multiple of ${req.padToMultipleOf}` : ''}; config ${info.vocabConfigPaths.map((p) => p.join('.')).join(', ')} = ${n}.`,
     })
     if (info.tied) decisions.push({ code: 'TIED_KEPT', message: 'The model ties its head to the embedding; it stays tied, so the head grows with the embedding.' })
     else if (head && n > old) decisions.push({ code: 'HEAD_OWN_STATS', message: `The untied head's new rows use the head's own statistics, not the embedding's.` })
   } else decisions.push({ code: 'NO_CHANGE', message: `${embed.name} already has ${n} rows; tensors are copied unchanged.` })
-  const edits: { path: string[]; value: unknown }[] = n !== old || info.vocabSize !== n ? [{ path: info.vocabConfigPath, value: n }] : []
-  const text = info.config.text_config as Record<string, unknown> | undefined
-  if (info.vocabConfigPath.length === 1 && text && typeof text.vocab_size === 'number') edits.push({ path: ['text_config', 'vocab_size'], value: n })
+  const edits: { path: string[]; value: unknown }[] = n !== old || info.vocabSize !== n ? info.vocabConfigPaths.map((path) => ({ path, value: n })) : []
   const dtypeName = choice === 'BF16' ? 'bfloat16' : choice === 'F16' ? 'float16' : 'float32'
   if (choice !== 'keep') edits.push({ path: ['torch_dtype' in info.config ? 'torch_dtype' : 'dtype'], value: dtypeName })
   const tokEdits = req.tokenizerEdits ?? []

@@ -19,7 +19,8 @@ export interface UntrainedFixRequest {
 
 /**
  * Plans the untrained-token repair: the listed rows of the embedding and head are overwritten with
- * the mean of that tensor's trained rows (rows with some |x| > 1e-16); everything else is copied.
+ * the mean of that tensor's trained rows (rows with some |x| > 1e-16, not among the rows being
+ * repaired); everything else is copied.
  */
 export async function planUntrainedFix(req: UntrainedFixRequest): Promise<Plan> {
   const info = await readModelInfo(req.base)
@@ -27,8 +28,10 @@ export async function planUntrainedFix(req: UntrainedFixRequest): Promise<Plan> 
   const strategy = req.strategy ?? 'trained-mean'
   if (req.embedRows.length === 0 && req.headRows.length === 0) throw new GraftError('BAD_REQUEST', `${info.dir} has no untrained rows to repair.`, { hint: 'Run graft untrained scan to see the rows.' })
   const stats: RowStat[] = []
-  const statFor = (ref: typeof embed) => {
-    stats.push({ id: stats.length, kind: strategy, tensor: ref, rows: ref.shape[0], eps: UNTRAINED_EPS })
+  // The trained mean leaves out the rows being repaired (Unsloth leaves its untrained rows out of both
+  // means): for the head that matters, Llama 3.1's untrained head rows are equal, not zero.
+  const statFor = (ref: typeof embed, rows: number[]) => {
+    stats.push({ id: stats.length, kind: strategy, tensor: ref, rows: ref.shape[0], eps: UNTRAINED_EPS, ...(strategy === 'trained-mean' ? { excludeRows: [...rows].sort((a, b) => a - b) } : {}) })
     return stats.length - 1
   }
   const fileIndex = new Map(info.checkpoint.files.map((f, i) => [f, i]))
@@ -38,7 +41,7 @@ export async function planUntrainedFix(req: UntrainedFixRequest): Promise<Plan> 
     const rows = ref === embed ? req.embedRows : ref === head ? req.headRows : []
     if (rows.length) {
       for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= ref.shape[0]) throw new GraftError('BAD_REQUEST', `Row ${r} is outside ${ref.name} (${ref.shape[0]} rows).`, { tensor: ref.name })
-      d.setRows = [{ rows, from: { stat: statFor(ref) } }]
+      d.setRows = [{ rows, from: { stat: statFor(ref, rows) } }]
       d.note = `${rows.length} untrained rows set to the ${strategy === 'trained-mean' ? 'mean of trained rows' : 'mean of all rows'}`
     }
     drafts.push(d)

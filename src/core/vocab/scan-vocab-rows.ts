@@ -27,15 +27,23 @@ export interface VocabRowScan {
   untrained: number[]
 }
 
-async function scanTensor(ref: TensorRef, runner: TaskRunner, signal: AbortSignal): Promise<TensorRowFacts> {
-  const { rows, rowElems } = rowGeometry(ref.shape)
+/** The row ranges a scan of a tensor of this shape is cut into (each decodes to at most CHUNK_F32_BYTES of f32). */
+export function scanRanges(shape: number[]): [number, number][] {
+  const { rows, rowElems } = rowGeometry(shape)
   const per = Math.max(1, Math.floor(CHUNK_F32_BYTES / (4 * Math.max(1, rowElems))))
+  const out: [number, number][] = []
+  for (let r = 0; r < rows; r += per) out.push([r, Math.min(rows, r + per)])
+  return out
+}
+
+async function scanTensor(ref: TensorRef, runner: TaskRunner, signal: AbortSignal): Promise<TensorRowFacts> {
+  const { rows } = rowGeometry(ref.shape)
   const control = newControl()
   const onAbort = () => Atomics.store(controlViews(control).cancel, 0, 1)
   signal.addEventListener('abort', onAbort)
   try {
     const tasks: WorkerTask[] = []
-    for (let r = 0; r < rows; r += per) tasks.push({ kind: 'rows', scan: { tensor: ref, rowStart: r, rowEnd: Math.min(rows, r + per) }, control })
+    for (const [r0, r1] of scanRanges(ref.shape)) tasks.push({ kind: 'rows', scan: { tensor: ref, rowStart: r0, rowEnd: r1 }, control })
     const parts = (await runAll(runner, tasks, signal)) as { scan: RowScan }[]
     const norms = new Float32Array(rows)
     const maxAbs = new Float32Array(rows)

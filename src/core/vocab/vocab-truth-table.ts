@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
+import { readInputTextIfExists } from '../exec/read-input-file'
 import { join } from 'node:path'
 import { readModelInfo, type ModelInfo } from '../model/read-model-info'
 import { readTokenizerFiles } from '../tokenizer/read-tokenizer-files'
+import type { TokenizerFiles } from '../tokenizer/parse-tokenizer-files'
 import { tokenizerSummary } from '../tokenizer/tokenizer-summary'
 import { toErrorInfo } from '../errors'
 import type { VocabRowScan } from './scan-vocab-rows'
@@ -11,6 +13,36 @@ export type { VocabCheck, VocabTruthTable }
 
 /** What the truth table needs of a row scan: the untrained rows, and whether a head was scanned. */
 export type UntrainedRows = Pick<VocabRowScan, 'untrainedEmbed' | 'untrainedHead'> & { head: unknown }
+
+/** The chat templates of a tokenizer folder (tokenizer_config.json's, string or named list, and chat_template.jinja). */
+async function chatTemplates(tok: TokenizerFiles, dir: string): Promise<string[]> {
+  const out: string[] = []
+  const ct = tok.tokenizerConfig?.data.chat_template
+  if (typeof ct === 'string') out.push(ct)
+  else if (Array.isArray(ct)) for (const e of ct) if (e && typeof e === 'object' && typeof (e as { template?: unknown }).template === 'string') out.push((e as { template: string }).template)
+  const jinja = join(dir, 'chat_template.jinja')
+  const text = await readInputTextIfExists(jinja, { code: 'TOKENIZER' })
+  if (text !== undefined) out.push(text)
+  return out
+}
+
+/**
+ * The contents of the tokenizer ids [from, to) when none of them can reach the model in ordinary
+ * use: each is a special added token (plain text never produces one unless it spells it), has no
+ * role (bos/eos/pad/unk… are inserted by the tokenizer or the trainer) and is not written by the
+ * chat template. Otherwise null: the ids beyond the embedding are a real error.
+ */
+function neverProduced(tok: TokenizerFiles, from: number, to: number, templates: string[]): string[] | null {
+  const byId = new Map(tok.addedTokens.map((a) => [a.id, a]))
+  const roles = new Set(Object.values(tok.specialTokens.roles).filter((v): v is string => typeof v === 'string'))
+  const out: string[] = []
+  for (let id = from; id < to; id++) {
+    const a = byId.get(id)
+    if (!a || !a.special || roles.has(a.content) || templates.some((t) => t.includes(a.content))) return null
+    out.push(a.content)
+  }
+  return out
+}
 
 /**
  * The vocabulary truth table of a model folder: tokenizer length, added tokens, config vocab_size
@@ -38,10 +70,13 @@ export async function vocabTruthTable(opts: { dir: string; info?: ModelInfo; sca
   if (tokenizerSize !== null && embedRows !== null && tokenizerSize > embedRows) {
     const pad = 64
     const n = Math.ceil(tokenizerSize / pad) * pad
+    const unused = tok ? neverProduced(tok, embedRows, tokenizerSize, await chatTemplates(tok, info.dir)) : null
     checks.push({
       code: 'TOKENIZER_EXCEEDS_EMBEDDING',
-      severity: 'error',
-      message: `The tokenizer has ${tokenizerSize} tokens but ${info.embedName} has only ${embedRows} rows: ids ${embedRows}…${tokenizerSize - 1} have no embedding (index out of range, or a size mismatch when an adapter is loaded).`,
+      severity: unused ? 'warning' : 'error',
+      message: unused
+        ? `The tokenizer has ${tokenizerSize} tokens but ${info.embedName} has ${embedRows} rows: ${unused.map((c) => JSON.stringify(c)).join(', ')} (id${unused.length > 1 ? 's' : ''} ${embedRows}${unused.length > 1 ? `…${tokenizerSize - 1}` : ''}) ha${unused.length > 1 ? 've' : 's'} no embedding. This is harmless only while ${unused.length > 1 ? 'those ids are' : 'that id is'} never fed to the model: ${unused.length > 1 ? 'they are special tokens' : 'it is a special token'} that plain text does not produce, with no role (bos/eos/pad/unk) and not written by the chat template (e.g. Gemma-3 1B's <image_soft_token>, transformers#37011). Text or prompts that contain ${unused.length > 1 ? 'them' : 'it'} fail with index out of range; resize to be safe.`
+        : `The tokenizer has ${tokenizerSize} tokens but ${info.embedName} has only ${embedRows} rows: ids ${embedRows}…${tokenizerSize - 1} have no embedding (index out of range, or a size mismatch when an adapter is loaded).`,
       fix: { kind: 'resize', newSize: tokenizerSize, command: `graft resize --in ${info.dir} --out OUT --size ${tokenizerSize} --init trained-mean   (or --pad-to-multiple-of ${pad} for ${n})` },
     })
   }
