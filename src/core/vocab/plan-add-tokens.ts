@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises'
 import { appendSentencePiecePieces, readPieces } from '../tokenizer/append-sentencepiece-pieces'
 import { resolveTokenRoles, setTokenRoleFiles, type TokenRoles } from '../tokenizer/set-token-roles'
 import { applyTokenRoles } from './plan-token-roles'
+import { hasEdgeWhitespace, isBlankToken, showToken, summarizeAddedTokens } from './summarize-added-tokens'
 
 /** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
 const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
@@ -61,6 +62,7 @@ export interface AddTokensPlan {
  * library, and the embedding and head grow to cover the new ids with the chosen initialisation.
  */
 export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPlan> {
+  refuseBlankTokens(req.tokens)
   const info = await readModelInfo(req.base)
   const adapterTok = (req.adapters ?? []).map((a) => a.dir).find((d) => existsSync(join(d, 'tokenizer.json')))
   const tokDir = adapterTok ?? req.base
@@ -126,7 +128,7 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     }
     init = { kind: 'subtoken-mean', pieces }
   } else if (init.kind === 'mean-noise' && init.seed === undefined) init = { ...init, seed: 0 }
-  const reason = added.length === 0 ? `special-token roles set: ${roles.map((r) => `${r.role}=${r.content}`).join(', ')}` : `${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} added: ${added.slice(0, 20).map((a) => `${a.content}=${a.id}`).join(', ')}${added.length > 20 ? ', …' : ''}`
+  const reason = added.length === 0 ? `special-token roles set: ${roles.map((r) => `${r.role}=${r.content}`).join(', ')}` : `${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} added: ${summarizeAddedTokens(added)}`
   const plan = req.adapters?.length
     ? await planMerge({ base: req.base, adapters: req.adapters, out: req.out, dtype: req.dtype, maxShardBytes: req.maxShardBytes, resize: { newSize: n, init, reason }, tokenizerEdits: edit.files })
     : await planResize({
@@ -140,6 +142,12 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
     reason,
   })
   plan.title = added.length === 0 ? `Set ${roles.map((r) => `${r.role} = ${r.content}`).join(', ')} in ${info.dir}` : `Add ${added.length} ${req.mode === 'vocab' ? 'vocabulary piece(s)' : 'token(s)'} to ${info.dir}${req.adapters?.length ? `, merge ${req.adapters.length} adapter(s)` : ''} and resize to ${n}`
+  const edged = req.mode === 'vocab' ? [] : added.filter((a) => hasEdgeWhitespace(a.content))
+  if (edged.length)
+    plan.warnings.push({
+      code: 'TOKEN_WHITESPACE',
+      message: `${edged.length} token(s) start or end with whitespace, which is part of the token ("foo␣" is not "foo"): ${edged.slice(0, 5).map((a) => `"${showToken(a.content)}"`).join(', ')}${edged.length > 5 ? ', …' : ''}. Remove the spaces unless you mean them.`,
+    })
   for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.${s.detail ? ` ${s.detail}` : ''}` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (req.mode === 'vocab') plan.decisions.push(...describeExtension(full as ExtendVocabResult))
@@ -147,4 +155,17 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
   await applyTokenRoles(plan, roles, files)
   if (dropModel) plan.files = plan.files.filter((f) => f.path !== 'tokenizer.model')
   return { plan, added, verify, tokenizer: full }
+}
+
+/**
+ * A token of only spaces, tabs or invisible characters is almost always a stray line; once added it
+ * cannot be seen in any list or plan. Refused, naming its place in the list.
+ */
+function refuseBlankTokens(tokens: NewAddedToken[]): void {
+  const blank = tokens.map((t, i) => ({ i, t })).filter(({ t }) => typeof t?.content === 'string' && isBlankToken(t.content))
+  if (blank.length === 0) return
+  const where = blank.slice(0, 5).map(({ i, t }) => `token ${i + 1} of ${tokens.length} ("${showToken(t.content)}")`).join(', ')
+  throw new GraftError('BAD_REQUEST', `${blank.length === 1 ? 'A token is' : `${blank.length} tokens are`} only whitespace: ${where}${blank.length > 5 ? `, and ${blank.length - 5} more` : ''}.`, {
+    hint: 'Remove the blank line(s) from the token list. A token made only of spaces or tabs is invisible in every list and almost never intended.',
+  })
 }
