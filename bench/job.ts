@@ -1,7 +1,7 @@
 /**
  * One benchmark job in its own process, so its peak RSS (main thread + pool workers) is measured
  * apart from the generator and the harness:
- *   node --import tsx bench/job.ts --case copy|merge|resize --base DIR --out DIR [--adapter DIR] [--threads N] [--worker-file F]
+ *   node --import tsx bench/job.ts --case copy|merge|resize|tokens --base DIR --out DIR [--adapter DIR] [--threads N] [--worker-file F]
  * Prints one JSON line: timings, bytes, worker threads and process.resourceUsage().maxRSS.
  */
 import { existsSync } from 'node:fs'
@@ -23,6 +23,9 @@ const { values } = parseArgs({
   },
 })
 
+/** Tokens added by the 'tokens' case (seed 000 of the real-world findings). */
+const SEED_000_TOKENS = 18_196
+
 /** Planners by case. Resize is looked up at run time so the bench builds before it lands. */
 const RESIZE_PLANNER = new URL('../src/core/vocab/plan-resize.ts', import.meta.url)
 
@@ -40,6 +43,12 @@ async function plan(kind: string, base: string, out: string): Promise<Plan> {
       const { openCheckpoint } = await import('../src/core/safetensors/open-checkpoint')
       const embed = (await openCheckpoint({ dir: base })).tensors.get('model.embed_tokens.weight')
       return mod.planResize({ base, out, newSize: (embed?.shape[0] ?? 32000) + 1000, padToMultipleOf: 64, init: { kind: 'mean' } })
+    }
+    case 'tokens': {
+      // Seed 000: 18,196 new regular tokens on the Llama-3 tokenizer (128,256 → 146,452 rows).
+      const { planAddTokens } = await import('../src/core/vocab/plan-add-tokens')
+      const tokens = Array.from({ length: SEED_000_TOKENS }, (_, i) => ({ content: `<tok_${i}_${((i * 2654435761) % 100000).toString(36)}>`, special: false }))
+      return (await planAddTokens({ base, out, tokens, init: 'trained-mean' })).plan
     }
     default:
       throw new Error(`unknown case ${kind}`)
