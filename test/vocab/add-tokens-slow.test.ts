@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -93,6 +94,14 @@ describe('tokens add on a SentencePiece-only tokenizer (InternLM2, seed 004)', (
     // A second run continues after the added tokens.
     const again = await planAddTokens({ base: out, out: join(await tempDir(), 'out2'), tokens: [{ content: '<video>', special: true }, { content: '<img>', special: true }], init: 'mean' })
     expect(again.added).toEqual([{ content: '<video>', id: 303, special: true }])
+  })
+
+  it('the CLI says the tokenizer was not verified with the tokenizers library', async () => {
+    const base = await internlm2()
+    const r = spawnSync(process.execPath, ['bin/graft.mjs', 'tokens', 'add', '--in', base, '--out', join(await tempDir(), 'o'), '--special', '<img>', '--token', 'graftword', '--dry-run'], { encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain('Tokenizer: 2 added: graftword=300, <img>=301 (special); NOT verified (no tokenizer.json')
+    expect(r.stdout + r.stderr).toContain('could not be verified with the fast tokenizers library')
   })
 
   it('refuses ChatGLM, whose code numbers built-in specials after the pieces', async () => {
