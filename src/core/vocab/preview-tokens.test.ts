@@ -19,6 +19,18 @@ describe('previewTokens', () => {
     await rm(tmp, { recursive: true, force: true })
   })
 
+  it('a tokenizer.model-only folder has no preview, and the error says the plan still works', async () => {
+    const dir = join(tmp, 'spm-only')
+    await mkdir(dir)
+    await writeFile(join(dir, 'tokenizer.model'), await readFile(fileURLToPath(new URL('../../../test/fixtures/sentencepiece/tiny-bpe.model', import.meta.url))))
+    const err = (await previewTokens({ dir, tokens: [word('<x>')], text: 'a <x>' }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as { message: string; hint?: string }
+    expect(err.message).toContain('only a SentencePiece tokenizer.model')
+    expect(err.hint).toContain('Review plan adds them')
+  })
+
   it('describes each token as the Compare screen does: byte-level pieces decoded, not Ġ/mojibake', async () => {
     const p = await previewTokens({ dir: fixtureDir('llama3'), tokens: [{ content: '<think>', special: true }], text: 'new tokens <think> Καλημέρα 👋' })
     expect(p.before.tokens).toContain('Ġtokens')

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Tokenizer } from 'tokenizers'
+import { GraftError } from '../errors'
 import type { TokenizedText, TokensPreview } from '../../shared/api'
 import { addTokens, type NewAddedToken } from '../tokenizer/add-tokens'
 import { extendVocab } from '../tokenizer/extend-vocab'
@@ -29,6 +32,12 @@ export interface PreviewTokensOptions {
  * the plan refuses them unless forced. A tokenizer that is not BPE is refused, as the plan does.
  */
 export async function previewTokens(opts: PreviewTokensOptions): Promise<TokensPreview> {
+  if (!existsSync(join(opts.dir, 'tokenizer.json')) && existsSync(join(opts.dir, 'tokenizer.model'))) {
+    throw new GraftError('TOKENIZER', `${opts.dir} has only a SentencePiece tokenizer.model, so there is no live preview (it needs tokenizer.json and the tokenizers library).`, {
+      file: join(opts.dir, 'tokenizer.model'),
+      hint: opts.mode === 'vocab' ? 'Extending the vocabulary needs tokenizer.json; add the words as added tokens instead.' : 'Added tokens still work: Review plan adds them where slow tokenizers read them (added_tokens_decoder or added_tokens.json).',
+    })
+  }
   const files = await readTokenizerFiles({ dir: opts.dir })
   // Loaded through Compare's cache: the unedited tokenizer (and its piece table) is reused across previews.
   const loaded = await loadTokenizer({ path: opts.dir })
