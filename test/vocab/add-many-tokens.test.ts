@@ -63,6 +63,26 @@ describe('adding many tokens (seed 000: Llama-3.1 + 18,196 tokens)', () => {
     expect(text).toContain(`and ${SEED_TOKENS - 10} more (ids up to 146451)`)
   }, 240_000)
 
+  it('a re-run of a long list that is all skipped gives a short error, and partial skips a short plan', async () => {
+    const base = await llama3Tiny()
+    const tokens = manyTokens(3000).map((content) => ({ content, special: false }))
+    const first = await planAddTokens({ base, out: join(await tempDir(), 'o'), tokens, init: 'mean' })
+    const { executePlan } = await import('../../src/core/exec/execute-plan')
+    const { inProcessRunner } = await import('../../src/core/exec/in-process-runner')
+    await executePlan({ plan: first.plan, runner: inProcessRunner() })
+    const err = (await planAddTokens({ base: first.plan.output.dir, out: join(await tempDir(), 'o2'), tokens, init: 'mean' }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as GraftError
+    expect(err.code).toBe('BAD_REQUEST')
+    expect(err.message).toContain('… and 2990 more.')
+    expect(err.message.length).toBeLessThan(1000)
+    const partial = await planAddTokens({ base: first.plan.output.dir, out: join(await tempDir(), 'o3'), tokens: [...tokens, { content: '<fresh>', special: false }], init: 'mean' })
+    const skipped = partial.plan.warnings.filter((w) => w.code === 'TOKEN_SKIPPED')
+    expect(skipped).toHaveLength(21)
+    expect(skipped.at(-1)!.message).toContain('… and 2980 more token(s) skipped')
+  }, 240_000)
+
   it('the CLI prints the first tokens and a count, not one line per token', async () => {
     const base = await llama3Tiny()
     const file = join(await tempDir(), 'tokens.txt')

@@ -19,7 +19,10 @@ import { applyTokenRoles } from './plan-token-roles'
 import { addSlowTokens, type SlowAddTokensResult } from '../tokenizer/add-slow-tokens'
 import { finishPlan } from '../plan/finish-plan'
 import { copyModelFiles } from '../plan/model-files'
-import { hasEdgeWhitespace, isBlankToken, showToken, summarizeAddedTokens } from './summarize-added-tokens'
+import { hasEdgeWhitespace, isBlankToken, showToken, summarizeAddedTokens, SUMMARY_TOKENS } from './summarize-added-tokens'
+
+/** Skipped tokens listed one warning each; the rest are counted in one more (a re-run of a long list skips thousands). */
+const MAX_SKIP_WARNINGS = 20
 
 /** Sample text every edited tokenizer must still encode as before (or only via the new tokens). */
 const SAMPLES = ['Hello world! This is a test.', 'def f(x):\n    return x + 1', '你好，世界 😀', '  leading spaces and\ttabs']
@@ -121,7 +124,7 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
   const roles = files ? resolveTokenRoles(files, added, req.roles) : []
   if (files) edit = { ...edit, files: setTokenRoleFiles(files, edit.files, roles, req.mode === 'vocab' ? [] : (full as AddTokensResult).added) }
   if (added.length === 0 && roles.length === 0)
-    throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.map((s) => `${JSON.stringify(s.content)} (${s.detail ?? s.reason})`).join(', ')}.`, {
+    throw new GraftError('BAD_REQUEST', `None of the tokens is new: ${edit.skipped.slice(0, SUMMARY_TOKENS).map((s) => `${JSON.stringify(s.content)} (${s.detail ?? s.reason})`).join(', ')}${edit.skipped.length > SUMMARY_TOKENS ? `, … and ${edit.skipped.length - SUMMARY_TOKENS} more` : ''}.`, {
       file: req.base,
       hint: req.mode === 'vocab' ? 'Each token is already a vocabulary piece the tokenizer produces, an added token, or cannot be one piece (the reason says which).' : 'Every token is already in the vocabulary or the added tokens.',
     })
@@ -186,7 +189,8 @@ export async function planAddTokens(req: AddTokensRequest): Promise<AddTokensPla
       code: 'TOKEN_WHITESPACE',
       message: `${edged.length} token(s) start or end with whitespace, which is part of the token ("foo␣" is not "foo"): ${edged.slice(0, 5).map((a) => `"${showToken(a.content)}"`).join(', ')}${edged.length > 5 ? ', …' : ''}. Remove the spaces unless you mean them.`,
     })
-  for (const s of edit.skipped) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.${s.detail ? ` ${s.detail}` : ''}` })
+  for (const s of edit.skipped.slice(0, MAX_SKIP_WARNINGS)) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `${JSON.stringify(s.content)} skipped: ${s.reason}${s.id !== undefined ? ` (id ${s.id})` : ''}.${s.detail ? ` ${s.detail}` : ''}` })
+  if (edit.skipped.length > MAX_SKIP_WARNINGS) plan.warnings.push({ code: 'TOKEN_SKIPPED', message: `… and ${edit.skipped.length - MAX_SKIP_WARNINGS} more token(s) skipped (already in the tokenizer or listed twice).` })
   for (const w of edit.warnings) plan.warnings.push({ code: 'TOKENIZER', message: w })
   if (req.mode === 'vocab') plan.decisions.push(...describeExtension(full as ExtendVocabResult))
   if (info && added.length > 0 && embedRows >= edit.newSize) plan.decisions.push({ code: 'ROWS_SUFFICE', message: `The embedding already has ${embedRows} rows (padding), enough for the new ids; only the tokenizer changes. The new ids use existing padding rows, which keep their values: check them with graft untrained scan.` })

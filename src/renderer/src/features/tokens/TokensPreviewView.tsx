@@ -5,6 +5,9 @@ import { formatInt } from '../../lib/format'
 import { TokenStream } from '../compare/TokenStream'
 import '../compare/compare.css'
 
+/** Added and skipped tokens drawn one by one; a long list (a file of thousands) shows this many and a count. */
+const LIST_MAX = 200
+
 /** A token as the preview shows it: spaces as "·", newlines as "↵". */
 const visible = (t: string) => t.replace(/ /g, '·').replace(/\n/g, '↵')
 
@@ -110,7 +113,7 @@ export function TokensPreviewView({ preview, note, text }: { preview: TokensPrev
         <div>
           {vocab ? <h4 className="preview-sub">New vocabulary pieces ({formatInt(preview.added.length)})</h4> : null}
           <ul className="added-list" aria-label={vocab ? 'New vocabulary pieces' : 'Tokens to add'}>
-            {preview.added.map((a) => (
+            {preview.added.slice(0, LIST_MAX).map((a) => (
               <li key={a.id}>
                 <span className="mono tok-chip new">{vocab ? visible(a.content) : showToken(a.content)}</span> → id {formatInt(a.id)}
                 {a.special ? <span className="chip">special</span> : null}
@@ -122,6 +125,7 @@ export function TokensPreviewView({ preview, note, text }: { preview: TokensPrev
               </li>
             ))}
           </ul>
+          {preview.added.length > LIST_MAX ? <p className="subtle">… and {formatInt(preview.added.length - LIST_MAX)} more (ids up to {formatInt(preview.added[preview.added.length - 1].id)}).</p> : null}
         </div>
       ) : null}
       {vocab && vocab.merges.length ? (
@@ -138,11 +142,12 @@ export function TokensPreviewView({ preview, note, text }: { preview: TokensPrev
       ) : null}
       {preview.skipped.length ? (
         <ul className="skipped-list" aria-label="Skipped tokens">
-          {preview.skipped.map((s, i) => (
+          {preview.skipped.slice(0, LIST_MAX).map((s, i) => (
             <li key={i}>
               <span className="mono tok-chip">{showToken(s.content)}</span> skipped: {s.detail ?? SKIP_REASON[s.reason] ?? s.reason}
             </li>
           ))}
+          {preview.skipped.length > LIST_MAX ? <li>… and {formatInt(preview.skipped.length - LIST_MAX)} more skipped</li> : null}
         </ul>
       ) : null}
       {preview.warnings.map((w, i) => (
