@@ -35,6 +35,12 @@ describe('addSlowTokens (tokenizer.model only)', () => {
     expect(r.warnings).toEqual([])
   })
 
+  it('a tokenizer.model that is not a SentencePiece proto (tiktoken text) is refused with what to do', async () => {
+    const dir = await folder({ 'tokenizer_config.json': { tokenizer_class: 'PreTrainedTokenizer' } })
+    await writeFile(join(dir, 'tokenizer.model'), 'IQ== 0\nIg== 1\n')
+    await expect(addSlowTokens({ dir, tokens: [{ content: '<t>', special: true }] })).rejects.toThrow(/is not a SentencePiece model/)
+  })
+
   it('warns that added_tokens.json loses non-default flags', async () => {
     const dir = await folder({})
     const r = await addSlowTokens({ dir, tokens: [{ content: '<t>', special: false, lstrip: true }] })

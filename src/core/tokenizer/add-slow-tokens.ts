@@ -61,18 +61,30 @@ function contentOf(v: JsonValue | undefined): string | null {
 export async function addSlowTokens(opts: { dir: string; tokens: NewAddedToken[] }): Promise<SlowAddTokensResult> {
   const { dir } = opts
   const modelPath = join(dir, TOKENIZER_MODEL)
-  const pieces = readPieces(new Uint8Array(await readFile(modelPath)), modelPath)
   const config = await readJson(dir, TOKENIZER_CONFIG)
   const map = await readJson(dir, SPECIAL_TOKENS_MAP)
   const addedJson = await readJson(dir, ADDED_TOKENS_JSON)
   const tokenizerClass = typeof config?.data.tokenizer_class === 'string' ? config.data.tokenizer_class : null
   if (tokenizerClass && CUSTOM_ID_CLASSES.test(tokenizerClass)) {
-    throw new GraftError('UNSUPPORTED_MODEL', `${dir} uses ${tokenizerClass}, whose own code gives its built-in special tokens ([gMASK], sop, <|user|> …) the ids right after tokenizer.model's ${pieces.length} pieces; which ids stay free cannot be read from the files.`, {
+    throw new GraftError('UNSUPPORTED_MODEL', `${dir} uses ${tokenizerClass}, whose own code gives its built-in special tokens ([gMASK], sop, <|user|> …) the ids right after tokenizer.model's pieces; which ids stay free cannot be read from the files.`, {
       file: join(dir, TOKENIZER_CONFIG),
       hint: 'Add the tokens in Python (tokenizer.add_tokens, then save_pretrained) and grow the model with graft resize --size N, where N is at least len(tokenizer).',
     })
   }
 
+  let pieces: ReturnType<typeof readPieces>
+  try {
+    pieces = readPieces(new Uint8Array(await readFile(modelPath)), modelPath)
+    // A text file can parse as a few unknown protobuf fields: a real model has pieces.
+    if (pieces.length === 0) throw new GraftError('TOKENIZER', `${modelPath} holds no SentencePiece pieces.`, { file: modelPath })
+  } catch (e) {
+    if (!(e instanceof GraftError)) throw e
+    throw new GraftError('TOKENIZER', `${modelPath} is not a SentencePiece model, so Graft cannot tell how many ids it has.`, {
+      file: modelPath,
+      hint: 'Some models ship a tiktoken vocabulary under this name (GLM-4). Add the tokens in Python (tokenizer.add_tokens, save_pretrained), then grow the model with graft resize --size N.',
+      cause: e,
+    })
+  }
   // Existing added tokens: content → id, from every file a slow tokenizer reads.
   const known = new Map<string, number>()
   const decoder = config && isJsonObject(config.data.added_tokens_decoder) ? config.data.added_tokens_decoder : null
