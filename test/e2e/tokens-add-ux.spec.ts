@@ -36,6 +36,8 @@ test('whitespace-only lines are refused inline and not counted; edge spaces get 
 })
 
 test('the live preview of a byte-level tokenizer (Llama 3) reads as text, like Compare; stored pieces on request', async ({ page }) => {
+  // Loading the 128,256-token Llama-3 tokenizer takes seconds on a slow shared machine.
+  test.setTimeout(180_000)
   const llama3 = fixtureDir('llama3')
   await page.goto(web.url)
   await nav(page, 'Tokens').click()
