@@ -1,7 +1,7 @@
 /**
  * One benchmark job in its own process, so its peak RSS (main thread + pool workers) is measured
  * apart from the generator and the harness:
- *   node --import tsx bench/job.ts --case copy|merge|resize --base DIR --out DIR [--adapter DIR] [--threads N] [--worker-file F]
+ *   node --import tsx bench/job.ts --case copy|merge|resize|tokens --base DIR --out DIR [--adapter DIR] [--threads N] [--worker-file F]
  * Prints one JSON line: timings, bytes, worker threads and process.resourceUsage().maxRSS.
  */
 import { parseArgs } from 'node:util'
@@ -21,6 +21,9 @@ const { values } = parseArgs({
   },
 })
 
+/** Tokens added by the 'tokens' case (seed 000 of the real-world findings). */
+const SEED_000_TOKENS = 18_196
+
 /** The operation each case benchmarks (planned through the ops registry, like the CLI and the app). */
 async function operation(kind: string, base: string, out: string): Promise<OperationRequest> {
   switch (kind) {
@@ -32,6 +35,11 @@ async function operation(kind: string, base: string, out: string): Promise<Opera
     case 'resize': {
       const embed = (await openCheckpoint({ dir: base })).tensors.get('model.embed_tokens.weight')
       return { kind: 'resize', params: { base, out, newSize: (embed?.shape[0] ?? 32000) + 1000, padToMultipleOf: 64, init: { kind: 'mean' } } }
+    }
+    case 'tokens': {
+      // Seed 000: 18,196 new regular tokens on the Llama-3 tokenizer (128,256 → 146,452 rows).
+      const tokens = Array.from({ length: SEED_000_TOKENS }, (_, i) => ({ content: `<tok_${i}_${((i * 2654435761) % 100000).toString(36)}>`, special: false }))
+      return { kind: 'tokens-add', params: { base, out, tokens, init: 'trained-mean' } }
     }
     default:
       throw new Error(`unknown case ${kind}`)

@@ -2,7 +2,10 @@
  * `npm run bench`: Graft's copy-through (and merge) against `cp -r` on a synthetic Llama-shaped
  * bf16 checkpoint.
  *
- *   npm run bench -- [--size-gb 1 | --shape 7b | --shape llama3-vocab] [--case copy|merge|resize|all] [--keep] [--threads N] [--repeat N]
+ *   npm run bench -- [--size-gb 1 | --shape 7b | --shape llama3-vocab] [--case copy|merge|resize|tokens|all] [--keep] [--threads N] [--repeat N]
+ *
+ * `--shape llama3-vocab --case tokens` is seed 000 of the real-world findings: the real Llama-3
+ * tokenizer (test fixture) gets 18,196 new tokens, embedding and head grow 128,256 → 146,452.
  *
  * The checkpoint is generated streaming into .bench/ (gitignored); --keep keeps it for the next run
  * (reused when the shape matches). Each job runs in a child process (bench/job.ts) so its peak RSS
@@ -12,7 +15,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,7 +27,7 @@ const BENCH_DIR = join(REPO, '.bench')
 const JOB = fileURLToPath(new URL('./job.ts', import.meta.url))
 /** HF's default shard size: the 7B shape gets 3 shards, like real checkpoints. */
 const SHARD_BYTES = 5_000_000_000
-const CASES = ['copy', 'merge', 'resize'] as const
+const CASES = ['copy', 'merge', 'resize', 'tokens'] as const
 type Case = (typeof CASES)[number]
 
 const { values } = parseArgs({
@@ -338,8 +341,9 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   const { shape, label } = pickShape()
-  const wanted = values.case === 'all' ? [...CASES] : [values.case as Case]
-  for (const c of wanted) if (!CASES.includes(c)) throw new Error(`--case ${c}: expected copy, merge, resize or all`)
+  const wanted = values.case === 'all' ? CASES.filter((c) => c !== 'tokens' || shape.vocab === LLAMA3_VOCAB.vocab) : [values.case as Case]
+  for (const c of wanted) if (!CASES.includes(c)) throw new Error(`--case ${c}: expected copy, merge, resize, tokens or all`)
+  if (wanted.includes('tokens') && shape.vocab !== LLAMA3_VOCAB.vocab) throw new Error('--case tokens adds tokens to the Llama-3 tokenizer: use --shape llama3-vocab')
   const bytes = llamaBytes(shape)
   await mkdir(BENCH_DIR, { recursive: true })
   const key = shapeKey(shape)
@@ -356,6 +360,11 @@ async function main(): Promise<void> {
   const canDrop = dropCaches()
   log(`page cache drop: ${canDrop ? 'yes (before every timed run)' : 'not permitted — runs read from a warm page cache'}`)
   const { base, adapter, reused } = await ensureModel(shape, wanted.includes('merge'))
+  if (wanted.includes('tokens')) {
+    // The real Llama-3 tokenizer (128,256 ids) next to the synthetic weights.
+    const { fixtureDir } = await import('../test/compare/fixture-dirs')
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(fixtureDir('llama3'), f), join(base, f))
+  }
   workerFile = await bundleWorker()
   const fileBytes = await dirBytes(base)
   const rows: Row[] = []

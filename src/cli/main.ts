@@ -14,6 +14,7 @@ import { scanVocabRows } from '../core/vocab/scan-vocab-rows'
 import { vocabTruthTable, type VocabTruthTable } from '../core/vocab/vocab-truth-table'
 import type { InitStrategy } from '../core/vocab/plan-resize'
 import { planAddTokens } from '../core/vocab/plan-add-tokens'
+import { summarizeAddedTokens } from '../core/vocab/summarize-added-tokens'
 
 const HELP = `graft ${GRAFT_VERSION} — surgery on Hugging Face checkpoints
 
@@ -342,7 +343,7 @@ export async function main(argv: string[]): Promise<number> {
         if (tokens.length === 0 && !hasRoles) fail(`tokens ${sub} needs at least one --token, --special or --tokens-file (or a role: --pad, --bos, --eos, --unk)`)
         const init = values.init === 'subtoken-mean' ? ('subtoken-mean' as const) : parseInit(values.init!, values.seed)
         const res = await planAddTokens({ base: values.in, out: values.out, tokens, init, padToMultipleOf: values['pad-to-multiple-of'] ? positiveInt(values['pad-to-multiple-of'], '--pad-to-multiple-of') : undefined, dtype: parseDtype(values.dtype), maxShardBytes: shardSize(values['max-shard-size']), adapters: values.adapter?.map(parseAdapterArg), mode: sub === 'extend' ? 'vocab' : 'added', force: values.force, roles: hasRoles ? roles : undefined })
-        if (!values.json && res.added.length) process.stderr.write(`Tokenizer: ${res.added.map((a) => `${a.content}=${a.id}${a.special ? ' (special)' : ''}`).join(', ')}; verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples).\n`)
+        if (!values.json && res.added.length) process.stderr.write(`Tokenizer: ${res.added.length} added: ${summarizeAddedTokens(res.added)}; ${res.verify.loaded ? `verified with the tokenizers library (${res.verify.tokens.length} tokens, ${res.verify.samples.length} samples)` : 'NOT verified (no tokenizer.json to load with the tokenizers library)'}.\n`)
         await runPlan(res.plan, writeFlags(values))
         return 0
       }

@@ -2,7 +2,7 @@ import type { ErrorInfo } from './errors'
 import type { Plan, PlanNote } from './plan'
 import type { JobProgress } from './progress'
 import type { VocabTruthTable } from './vocab'
-import type { CompareChatEntry, CompareChatParams, CompareCorpusParams, CompareTextParams, CompareTextResult, CompareVocabCsvParams, CompareVocabDiffParams, VocabDiffResult } from './compare'
+import type { CompareChatEntry, CompareChatParams, CompareCorpusParams, CompareTextParams, CompareTextResult, CompareVocabCsvParams, CompareVocabDiffParams, VocabDiffResult, ViewToken } from './compare'
 
 /**
  * The one contract between the UI and the app: every request, reply and event. The Electron
@@ -393,6 +393,8 @@ export interface TokensPreview {
   warnings: string[]
   oldSize: number
   newSize: number
+  /** The sample as the Compare screen describes tokens (decoded text, byte pieces, flags), before and after. */
+  view?: { before: ViewToken[]; after: ViewToken[] }
   /** Mode 'vocab' only: the merges appended (in rank order) and each requested token's fate. */
   vocab?: {
     merges: [string, string][]

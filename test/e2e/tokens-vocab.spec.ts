@@ -36,6 +36,9 @@ test('extend the demo vocabulary with two words: the preview shows each as one t
   // The preview: before, the words split into pieces; after, each is one new token.
   const beforeRow = panel.locator('.tok-row').filter({ hasText: 'Before' })
   const afterRow = panel.locator('.tok-row').filter({ hasText: 'After' })
+  // Decoded by default (as Compare draws it); the stored pieces on request.
+  await expect(afterRow.locator('.cmp-tok-new')).toHaveText(['Graftwork', '␣καλημέρα'])
+  await panel.getByLabel(/Show stored pieces/).check()
   await expect(afterRow.locator('.tok-new')).toHaveText(['▁Graftwork', '▁καλημέρα'])
   await expect(afterRow.locator('.tok')).toHaveCount(3)
   await expect(beforeRow.locator('.tok')).toHaveText(['▁G', 'raft', 'work', '▁says', '▁', 'κ', 'α', 'λ', 'η', 'μ', 'έ', 'ρ', 'α'])

@@ -23,7 +23,7 @@ test('add 2 tokens to the demo base with a live preview, run it, and the Library
 
   // The live preview: the sample split before and after, the new tokens marked with their ids.
   const after = page.locator('.tok-row').filter({ hasText: 'After' })
-  await expect(after.locator('.tok-new')).toHaveText([/<graft_alpha>$/, /<graft_beta>$/])
+  await expect(after.locator('.cmp-tok-new')).toHaveText([/<graft_alpha>$/, /<graft_beta>$/])
   await expect(page.getByRole('list', { name: 'Tokens to add' })).toContainText('<graft_alpha> → id 32,000')
   await expect(page.getByRole('list', { name: 'Tokens to add' })).toContainText('<graft_beta> → id 32,001')
   const before = Number((await page.locator('.tok-row').filter({ hasText: 'Before' }).locator('.tok-row-head .subtle').textContent())!.split(' ')[0])

@@ -186,6 +186,16 @@ async function load(o: { dir: string; jsonPath: string; looseFile: boolean; mtim
   return { meta, tokenizer }
 }
 
+/**
+ * A tokenizer from files already in memory (an edit not written yet, such as the Tokens preview's
+ * "after"), described as loadTokenizer would describe it. Not cached.
+ */
+export function tokenizerFromFiles(files: TokenizerFiles, o: { path: string; name: string; tokenizer?: Tokenizer }): LoadedTokenizer {
+  const tokenizer = o.tokenizer ?? Tokenizer.fromString(files.tokenizerJson.text)
+  const meta = describe(files, { path: o.path, dir: files.dir ?? dirname(o.path), name: o.name, chatTemplates: [], mtimeMs: 0, fileBytes: files.tokenizerJson.text.length, tokenizer })
+  return { meta, tokenizer }
+}
+
 async function readChatTemplates(dir: string, looseFile: boolean, cfg: JsonObject | null): Promise<ChatTemplateInfo[]> {
   const out: ChatTemplateInfo[] = []
   if (!looseFile) {

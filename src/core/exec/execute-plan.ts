@@ -155,6 +155,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       metadata: plan.output.metadata,
       prefix: 'model',
     })
+    // A tokenizer-only plan (no tensors, no shards planned) writes no weights file.
+    if (plan.tensors.length === 0 && plan.output.shards.length === 0) layout.shards.length = layout.headers.length = 0
     for (const t of plan.tensors) {
       const p = layout.tensors.find((x) => x.name === t.name)
       if (!p || p.shard !== t.shard || p.offset !== t.offset) throw new GraftError('INTERNAL', `Plan layout for "${t.name}" is inconsistent.`, { tensor: t.name })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { detectJsonStyle, formatJsonText, isJsonObject, orderedKeys, parseJsonText, withAppendedKeys, withKey, type JsonObject } from './json-text'
+import { detectJsonStyle, formatJsonText, isJsonObject, orderedKeys, parseJsonText, withAppendedKeys, withKey, withKeys, type JsonObject } from './json-text'
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/tokenizers/', import.meta.url))
 
@@ -58,6 +58,19 @@ describe('json-text', () => {
     expect(orderedKeys(sorted)).toEqual(['a', 'c'])
     const appended = withAppendedKeys(sorted, [['0', 0], ['z', 9]])
     expect(orderedKeys(appended)).toEqual(['a', 'c', '0', 'z'])
+  })
+
+  it('withKeys gives what withKey one key at a time gives, for sorted and unsorted objects', () => {
+    for (const text of ['{"99": 1, "100": 2}', '{"100": 2, "99": 1}', '{}', '{"b": 1.50, "a": 2}']) {
+      const obj = parseJsonText(text) as JsonObject
+      const entries: [string, number][] = [['101', 3], ['1000', 4], ['b', 7], ['0', 5], ['99', 6]]
+      let one = obj
+      for (const [k, v] of entries) one = withKey(one, k, v)
+      const many = withKeys(obj, entries)
+      expect(orderedKeys(many)).toEqual(orderedKeys(one))
+      expect(formatJsonText(many, detectJsonStyle(text))).toBe(formatJsonText(one, detectJsonStyle(text)))
+      expect(orderedKeys(withKeys(obj, entries, 'end'))).toEqual([...orderedKeys(obj), ...['101', '1000', 'b', '0', '99'].filter((k) => !orderedKeys(obj).includes(k))])
+    }
   })
 
   it('rejects malformed JSON with a position', () => {

@@ -286,6 +286,30 @@ export function withKey(obj: JsonObject, key: string, value: JsonValue, placemen
   return copy
 }
 
+/**
+ * `withKey` for many keys at once, with one copy (the same result as calling it for each entry in
+ * turn, in O(n log n) instead of O(n²): thousands of added tokens go into added_tokens_decoder).
+ */
+export function withKeys(obj: JsonObject, entries: [string, JsonValue][], placement: 'auto' | 'end' = 'auto'): JsonObject {
+  const order = orderedKeys(obj)
+  const copy: JsonObject = { ...obj }
+  const raw = obj[RAW_NUMBERS]
+  if (raw && entries.some(([k]) => raw.has(k))) {
+    const r = new Map(raw)
+    for (const [k] of entries) r.delete(k)
+    copy[RAW_NUMBERS] = r
+  }
+  const fresh: string[] = []
+  for (const [k, v] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(copy, k)) fresh.push(k)
+    copy[k] = v
+  }
+  const merged = [...order, ...fresh]
+  if (fresh.length && placement === 'auto' && keysAreSorted(obj)) merged.sort(compareCodePoints)
+  copy[KEY_ORDER] = merged
+  return copy
+}
+
 /** A copy of an array with items appended, keeping the source text of its numbers. */
 export function withItems(arr: JsonArray, items: JsonValue[]): JsonArray {
   const copy: JsonArray = [...arr, ...items]

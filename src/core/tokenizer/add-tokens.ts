@@ -1,5 +1,5 @@
 import { GraftError } from '../errors'
-import { formatJsonText, isJsonObject, withItems, withKey, type JsonArray, type JsonObject, type JsonValue } from '../json/json-text'
+import { formatJsonText, isJsonObject, withItems, withKey, withKeys, type JsonArray, type JsonObject, type JsonValue } from '../json/json-text'
 import type { AddedTokenEntry, JsonFile, TokenizerFiles } from './parse-tokenizer-files'
 
 /** A token to add as an added token, like transformers' `AddedToken`. */
@@ -168,8 +168,7 @@ function editTokenizerConfig(files: TokenizerFiles, added: AddedTokenEntry[], ne
   const special = added.filter((t) => newSpecial.includes(t.content))
   switch (files.configStyle) {
     case 'v4': {
-      let dec = cfg.added_tokens_decoder as JsonObject
-      for (const t of added) dec = withKey(dec, String(t.id), decoderEntry(t))
+      const dec = withKeys(cfg.added_tokens_decoder as JsonObject, added.map((t) => [String(t.id), decoderEntry(t)]))
       cfg = withKey(cfg, 'added_tokens_decoder', dec)
       if (special.length) cfg = withKey(cfg, 'additional_special_tokens', appendSpecial(cfg.additional_special_tokens, special, 'transformers'))
       break
@@ -192,9 +191,7 @@ function editSpecialTokensMap(file: JsonFile, special: AddedTokenEntry[]): FileE
 }
 
 function editAddedTokensJson(file: JsonFile, added: AddedTokenEntry[]): FileEdit {
-  let data = file.data
-  for (const t of added) data = withKey(data, t.content, t.id)
-  return write(file, data)
+  return write(file, withKeys(file.data, added.map((t) => [t.content, t.id])))
 }
 
 /** Behaviour the user may not expect, verified with tokenizers 0.23.2 on the Mistral fixture. */

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { previewTokens, previewWarnings } from './preview-tokens'
+import { fixtureDir } from '../../../test/compare/fixture-dirs'
 
 /** The demo base: Mistral-7B's tokenizer (SentencePiece-style BPE, 32,000 pieces). */
 const DEMO = fileURLToPath(new URL('../../../resources/demo/base', import.meta.url))
@@ -16,6 +17,31 @@ describe('previewTokens', () => {
   })
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true })
+  })
+
+  it('a tokenizer.model-only folder has no preview, and the error says the plan still works', async () => {
+    const dir = join(tmp, 'spm-only')
+    await mkdir(dir)
+    await writeFile(join(dir, 'tokenizer.model'), await readFile(fileURLToPath(new URL('../../../test/fixtures/sentencepiece/tiny-bpe.model', import.meta.url))))
+    const err = (await previewTokens({ dir, tokens: [word('<x>')], text: 'a <x>' }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as { message: string; hint?: string }
+    expect(err.message).toContain('only a SentencePiece tokenizer.model')
+    expect(err.hint).toContain('Review plan adds them')
+  })
+
+  it('describes each token as the Compare screen does: byte-level pieces decoded, not Ġ/mojibake', async () => {
+    const p = await previewTokens({ dir: fixtureDir('llama3'), tokens: [{ content: '<think>', special: true }], text: 'new tokens <think> Καλημέρα 👋' })
+    expect(p.before.tokens).toContain('Ġtokens')
+    const before = p.view!.before
+    expect(before.map((t) => t.display).slice(0, 2)).toEqual(['new', '␣tokens'])
+    expect(before.map((t) => t.display).join('')).not.toMatch(/[ĠÎ]/)
+    // The emoji is split into byte pieces: shown as bytes, flagged, never as mojibake.
+    expect(before.some((t) => t.byteFallback && /<0x[0-9A-F]{2}>/.test(t.display))).toBe(true)
+    const think = p.view!.after.find((t) => t.token === '<think>')!
+    expect(think).toMatchObject({ id: 128256, special: true, added: true, display: '<think>' })
+    expect(p.view!.after.length).toBeLessThan(before.length)
   })
 
   it('mode "vocab": the new words become one token each, with their pieces and merges listed', async () => {

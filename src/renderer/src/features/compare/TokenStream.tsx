@@ -27,8 +27,9 @@ function compactBytes(display: string): string {
   return display.replace(/(?:<0x([0-9A-Fa-f]{2})>)+/g, (run) => run.slice(3, -1).split('><0x').join('\u2009'))
 }
 
-function tokenClass(t: ViewToken, active: boolean): string {
+function tokenClass(t: ViewToken, active: boolean, isNew: boolean): string {
   const c = ['cmp-tok', `cmp-hue-${t.index % 5}`]
+  if (isNew) c.push('cmp-tok-new')
   if (t.special) c.push('cmp-tok-special')
   else if (t.unknown) c.push('cmp-tok-unknown')
   else if (t.byteFallback) c.push('cmp-tok-byte')
@@ -42,7 +43,7 @@ function tokenClass(t: ViewToken, active: boolean): string {
  * bytes show on hover (tooltip) and, for the keyboard, for the active token (arrow keys) below.
  * Slices come from the UTF-16 offsets; byte pieces sharing one character are drawn as a cluster.
  */
-export function TokenStream({ text, tokens, label, count }: { text: string; tokens: ViewToken[]; label: string; count: number }) {
+export function TokenStream({ text, tokens, label, count, newFrom }: { text: string; tokens: ViewToken[]; label: string; count: number; /** Ids from here on are new (the Tokens preview): drawn as new. */ newFrom?: number }) {
   const uid = useId()
   const [showAll, setShowAll] = useState(false)
   const [active, setActive] = useState<number | null>(null)
@@ -78,7 +79,7 @@ export function TokenStream({ text, tokens, label, count }: { text: string; toke
       id={optionId(i)}
       role="option"
       aria-selected={active === i}
-      className={tokenClass(t, active === i)}
+      className={tokenClass(t, active === i, newFrom !== undefined && t.id >= newFrom)}
       title={tokenTitle(t, text)}
       data-id={t.id}
       onClick={() => setActive(i)}

@@ -10,11 +10,22 @@ import { PathField } from '../flow/PathField'
 import { isAbsolutePath } from '../flow/paths'
 import type { OutputField } from '../flow/use-output'
 import { parsePositiveInt, parseTokens } from './parse-tokens'
+import { showToken } from '../../../../shared/visible-token'
 import { MODE_CHOICES, requestTokens, unreachableNote, vocabModeBlocker, type TokensMode } from './token-mode'
 import { TokensPreviewView } from './TokensPreviewView'
 
 /** The live preview waits this long after the last keystroke. */
 const PREVIEW_DEBOUNCE_MS = 300
+/** Lists up to this long get a per-line kind toggle; longer lists (files) take the one kind for every line. */
+const MAX_KIND_ROWS = 200
+
+type Role = 'pad' | 'bos' | 'eos' | 'unk'
+const ROLES: { role: Role; label: string; hint: string }[] = [
+  { role: 'pad', label: 'Padding token', hint: 'pad_token and pad_token_id' },
+  { role: 'bos', label: 'Beginning of text', hint: 'bos_token and bos_token_id' },
+  { role: 'eos', label: 'End of text', hint: 'eos_token and eos_token_id (generation stops here)' },
+  { role: 'unk', label: 'Unknown token', hint: 'unk_token' },
+]
 
 export const INIT_CHOICES: { value: InitKind; label: string; text: string }[] = [
   { value: 'trained-mean', label: 'Mean of trained rows', text: 'The mean of the rows that were trained (all-zero rows left out). A safe default.' },
@@ -40,7 +51,10 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
   const [singleWord, setSingleWord] = useState(false)
   const [init, setInit] = useState<InitKind>('trained-mean')
   const [pad, setPad] = useState('')
-  const [padRole, setPadRole] = useState('')
+  const [roleChoice, setRoleChoice] = useState<Partial<Record<Role, string>>>({})
+  /** Per-line kind, by token text: overrides the Kind radio for that line. */
+  const [kinds, setKinds] = useState<Record<string, boolean>>({})
+  const [previewText, setPreviewText] = useState('')
   const [sample, setSample] = useState('')
   const [fileNote, setFileNote] = useState<string | null>(null)
   const [preview, setPreview] = useState<TokensPreview | null>(null)
@@ -52,15 +66,22 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
   const blocker = vocabModeBlocker(table?.tokenizerModel)
   const mode: TokensMode = blocker ? 'added' : chosenMode
   const vocab = mode === 'vocab'
-  const { tokens, problems } = parseTokens(text)
+  const { tokens, problems, edged } = parseTokens(text)
   const effNormalized = normalized ?? !special
-  const newTokens = requestTokens(mode, tokens, { special, ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }, wordStart)
+  const perLine = !vocab && tokens.length <= MAX_KIND_ROWS
+  const isSpecial = (t: string) => (perLine ? (kinds[t] ?? special) : special)
+  const specialTokens = vocab ? [] : tokens.filter(isSpecial)
+  const mixed = specialTokens.length > 0 && specialTokens.length < tokens.length
+  const flags = { ...(normalized !== null ? { normalized } : {}), lstrip, rstrip, single_word: singleWord }
+  const newTokens = vocab ? requestTokens(mode, tokens, { special: false, ...flags }, wordStart) : tokens.map((content) => ({ content, special: isSpecial(content), ...flags }))
   const sampleText = sample || (tokens.length ? `The new ${vocab ? 'words' : 'tokens'} in context: ${tokens.slice(0, 12).join(' ')}.` : '')
   const key = JSON.stringify([base, mode, newTokens, sampleText])
-  // Padding token choices: each special token being added, and the base's eos ('' keeps the pad).
+  // Role choices: each special token being added, and for pad also the base's eos ('' keeps the role).
   const baseEos = table?.roles?.eos ?? null
-  const padChoices = [...new Set([...(special && !vocab ? tokens : []), ...(baseEos ? [baseEos] : [])])]
-  const padRoleEff = !vocab && padChoices.includes(padRole) ? padRole : ''
+  const roleChoices = (role: Role) => [...new Set([...specialTokens, ...(role === 'pad' && baseEos ? [baseEos] : [])])]
+  const rolesEff: Partial<Record<Role, string>> = {}
+  if (!vocab) for (const { role } of ROLES) if (roleChoice[role] && roleChoices(role).includes(roleChoice[role]!)) rolesEff[role] = roleChoice[role]
+  const padRoleEff = rolesEff.pad ?? ''
 
   useEffect(() => {
     if (!isAbsolutePath(base.trim()) || newTokens.length === 0 || problems.length) {
@@ -75,6 +96,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
         (p) => {
           if (!live) return
           setPreview(p)
+          setPreviewText(sampleText)
           setPreviewError(null)
           setPreviewing(false)
         },
@@ -109,13 +131,13 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
 
   const build = (): PlannedJobRequest | string => {
     if (baseError) return baseError
-    if (tokens.length === 0) return 'Type at least one token (one per line), or load a file.'
     if (problems.length) return problems.join(' ')
+    if (tokens.length === 0) return 'Type at least one token (one per line), or load a file.'
     const padN = parsePositiveInt(pad)
     if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
     const out = output.out.trim()
     if (!isAbsolutePath(out)) return 'Choose an output folder: an absolute path (or one starting with ~/).'
-    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}), ...(vocab ? { mode, force } : {}), ...(padRoleEff ? { roles: { pad: padRoleEff } } : {}) } }
+    return { kind: 'tokens-add', params: { base: base.trim(), out, tokens: newTokens, init, ...(padN ? { padToMultipleOf: padN } : {}), ...(vocab ? { mode, force } : {}), ...(Object.keys(rolesEff).length ? { roles: rolesEff } : {}) } }
   }
 
   const initInfo = INIT_CHOICES.find((c) => c.value === init)!
@@ -151,7 +173,9 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
           <div className="field span-2">
             <div className="label-row">
               <label htmlFor="tokens-text">{vocab ? 'Words or word parts, one per line' : 'Tokens, one per line'}</label>
-              <span className="subtle">{tokens.length ? `${tokens.length.toLocaleString('en-US')} ${vocab ? 'word' : 'token'}${tokens.length === 1 ? '' : 's'}` : ''}</span>
+              <span className="subtle" data-testid="tokens-count">
+                {tokens.length ? `${tokens.length.toLocaleString('en-US')} ${vocab ? 'word' : 'token'}${tokens.length === 1 ? '' : 's'}${mixed ? ` (${specialTokens.length.toLocaleString('en-US')} special)` : ''}` : ''}
+              </span>
               <button type="button" className="btn small" onClick={() => fileRef.current?.click()}>
                 Load from file…
               </button>
@@ -163,7 +187,25 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
                 {p}
               </p>
             ))}
+            {edged.length && !vocab ? (
+              <p className="field-warn" role="note">
+                ⚠ {edged.length === 1 ? 'This token starts or ends' : `${edged.length} tokens start or end`} with whitespace, which becomes part of the token (“foo␣” is not “foo”): {edged.slice(0, 5).map((t) => `“${showToken(t)}”`).join(', ')}
+                {edged.length > 5 ? ', …' : ''}
+              </p>
+            ) : null}
             {fileNote ? <p className="field-hint">{fileNote}</p> : null}
+            {perLine && tokens.length ? (
+              <ul className="kind-list" aria-label="Kind of each token">
+                {tokens.map((t, i) => (
+                  <li key={`${i}:${t}`}>
+                    <span className="mono tok-chip">{showToken(t)}</span>
+                    <label className="kind-toggle">
+                      <input type="checkbox" checked={isSpecial(t)} onChange={(e) => setKinds({ ...kinds, [t]: e.target.checked })} aria-label={`${showToken(t)} is special`} /> special
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
           </div>
 
           {vocab ? (
@@ -186,13 +228,16 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
             <legend>Kind</legend>
             <div className="segmented">
               <label>
-                <input type="radio" name="tokens-kind" checked={!special} onChange={() => setSpecial(false)} /> Regular
+                <input type="radio" name="tokens-kind" checked={!special} onChange={() => (setSpecial(false), setKinds({}))} /> Regular
               </label>
               <label>
-                <input type="radio" name="tokens-kind" checked={special} onChange={() => setSpecial(true)} /> Special
+                <input type="radio" name="tokens-kind" checked={special} onChange={() => (setSpecial(true), setKinds({}))} /> Special
               </label>
             </div>
-            <p className="field-hint">{special ? 'Special tokens are never split and can be skipped when decoding (like <|im_end|>).' : 'Regular added tokens: matched in text before the model’s own vocabulary.'}</p>
+            <p className="field-hint">
+              {special ? 'Special tokens are never split and can be skipped when decoding (like <|im_end|>).' : 'Regular added tokens: matched in text before the model’s own vocabulary.'}{' '}
+              {perLine ? 'Sets every line; tick “special” per line in the list to mix.' : `Applies to every line (lists over ${MAX_KIND_ROWS} tokens take one kind).`}
+            </p>
           </fieldset>
 
           <fieldset className="field" hidden={vocab}>
@@ -215,17 +260,25 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
 
           <fieldset className="field" hidden={vocab}>
             <legend>Roles</legend>
-            <label htmlFor="tokens-pad-role">Padding token</label>
-            <select id="tokens-pad-role" value={padRoleEff} onChange={(e) => setPadRole(e.target.value)}>
-              <option value="">Keep ({table?.roles?.pad ?? 'none'})</option>
-              {padChoices.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                  {t === baseEos ? ' (the eos)' : ' (new)'}
-                </option>
+            <div className="roles-grid">
+              {ROLES.map(({ role, label, hint }) => (
+                <div key={role} className="role-field">
+                  <label htmlFor={`tokens-${role}-role`} title={`Sets ${hint} in the tokenizer and configs`}>
+                    {label}
+                  </label>
+                  <select id={`tokens-${role}-role`} value={rolesEff[role] ?? ''} onChange={(e) => setRoleChoice({ ...roleChoice, [role]: e.target.value })}>
+                    <option value="">Keep ({table?.roles?.[role] ?? 'none'})</option>
+                    {roleChoices(role).map((t) => (
+                      <option key={t} value={t}>
+                        {showToken(t)}
+                        {role === 'pad' && t === baseEos ? ' (the eos)' : ' (new)'}
+                      </option>
+                    ))}
+                  </select>
+                </div>
               ))}
-            </select>
-            <p className="field-hint">{padRoleEff && padRoleEff === baseEos ? 'pad = eos is common, but a loss that masks padding also masks eos.' : 'Sets pad_token and pad_token_id in the tokenizer and configs. Special tokens being added are offered.'}</p>
+            </div>
+            <p className="field-hint">{padRoleEff && padRoleEff === baseEos ? 'pad = eos is common, but a loss that masks padding also masks eos.' : 'Sets the role’s token and id in the tokenizer files, config.json and generation_config.json. Special tokens being added are offered.'}</p>
           </fieldset>
 
           <div className="field">
@@ -267,7 +320,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
             </label>
             <textarea id="tokens-sample" rows={2} placeholder={sampleText || 'Sample text to tokenize before and after'} value={sample} onChange={(e) => setSample(e.target.value)} />
             {previewError ? <ErrorNote error={previewError} /> : null}
-            {preview ? <TokensPreviewView preview={preview} note={unreachableNote(preview, force)} /> : !previewError ? <p className="subtle">{tokens.length === 0 ? `Type some ${vocab ? 'words' : 'tokens'} to see how the sample text splits before and after.` : baseError ? 'Choose a base model to preview.' : 'Preparing the preview…'}</p> : null}
+            {preview ? <TokensPreviewView preview={preview} note={unreachableNote(preview, force)} text={previewText} /> : !previewError ? <p className="subtle">{tokens.length === 0 ? `Type some ${vocab ? 'words' : 'tokens'} to see how the sample text splits before and after.` : baseError ? 'Choose a base model to preview.' : problems.length ? 'Fix the token list above to see the preview.' : 'Preparing the preview…'}</p> : null}
           </section>
         </div>
       }

@@ -1,5 +1,12 @@
+import { useState } from 'react'
 import type { TokenizedText, TokensPreview } from '../../../../shared/api'
+import { showToken } from '../../../../shared/visible-token'
 import { formatInt } from '../../lib/format'
+import { TokenStream } from '../compare/TokenStream'
+import '../compare/compare.css'
+
+/** Added and skipped tokens drawn one by one; a long list (a file of thousands) shows this many and a count. */
+const LIST_MAX = 200
 
 /** A token as the preview shows it: spaces as "·", newlines as "↵". */
 const visible = (t: string) => t.replace(/ /g, '·').replace(/\n/g, '↵')
@@ -33,14 +40,47 @@ const ROLE_TEXT: Record<string, string> = {
   character: 'A character the vocabulary lacked (it used byte fallback before).',
 }
 
-/** The sample before and after, the new ids and (extending the vocabulary) the pieces and merges. */
-export function TokensPreviewView({ preview, note }: { preview: TokensPreview; note?: string | null }) {
+/** The sample as text: each token decoded (␣new, byte pieces as bytes), drawn by the Compare screen's TokenStream. */
+function DecodedRow({ label, text, tokens, count, newFrom }: { label: string; text: string; tokens: NonNullable<TokensPreview['view']>['before']; count: number; newFrom?: number }) {
+  return (
+    <div className="tok-row">
+      <div className="tok-row-head">
+        <span className="tok-row-label">{label}</span>
+        <span className="subtle">{formatInt(count)} tokens</span>
+      </div>
+      <TokenStream text={text} tokens={tokens} label={label} count={count} newFrom={newFrom} />
+    </div>
+  )
+}
+
+/**
+ * The sample before and after, the new ids and (extending the vocabulary) the pieces and merges.
+ * `text` is the sample this preview was computed for. Tokens read as text by default, as Compare
+ * draws them; "stored pieces" shows the vocabulary strings (Ġ, ▁, <0xNN>) instead.
+ */
+export function TokensPreviewView({ preview, note, text }: { preview: TokensPreview; note?: string | null; text?: string }) {
+  const [stored, setStored] = useState(false)
   const saved = preview.before.ids.length - preview.after.ids.length
   const vocab = preview.vocab
+  const decoded = preview.view && text !== undefined && !stored
   return (
     <div className="tok-preview">
-      <TokenRow label="Before" text={preview.before} newFrom={null} />
-      <TokenRow label="After" text={preview.after} newFrom={preview.oldSize} />
+      {decoded ? (
+        <div className="compare-screen tok-decoded">
+          <DecodedRow label="Before" text={text} tokens={preview.view!.before} count={preview.before.ids.length} />
+          <DecodedRow label="After" text={text} tokens={preview.view!.after} count={preview.after.ids.length} newFrom={preview.oldSize} />
+        </div>
+      ) : (
+        <>
+          <TokenRow label="Before" text={preview.before} newFrom={null} />
+          <TokenRow label="After" text={preview.after} newFrom={preview.oldSize} />
+        </>
+      )}
+      {preview.view ? (
+        <label className="check-label tok-stored-toggle">
+          <input type="checkbox" checked={stored} onChange={(e) => setStored(e.target.checked)} /> Show stored pieces (as the vocabulary spells them: Ġ, ▁, &lt;0xNN&gt;)
+        </label>
+      ) : null}
       <p className="subtle">
         Tokenizer {formatInt(preview.oldSize)} → {formatInt(preview.newSize)} tokens
         {saved > 0 ? ` · the sample takes ${formatInt(saved)} fewer token${saved === 1 ? '' : 's'}` : saved < 0 ? ` · the sample takes ${formatInt(-saved)} more` : ''}.
@@ -73,9 +113,9 @@ export function TokensPreviewView({ preview, note }: { preview: TokensPreview; n
         <div>
           {vocab ? <h4 className="preview-sub">New vocabulary pieces ({formatInt(preview.added.length)})</h4> : null}
           <ul className="added-list" aria-label={vocab ? 'New vocabulary pieces' : 'Tokens to add'}>
-            {preview.added.map((a) => (
+            {preview.added.slice(0, LIST_MAX).map((a) => (
               <li key={a.id}>
-                <span className="mono tok-chip new">{vocab ? visible(a.content) : a.content}</span> → id {formatInt(a.id)}
+                <span className="mono tok-chip new">{vocab ? visible(a.content) : showToken(a.content)}</span> → id {formatInt(a.id)}
                 {a.special ? <span className="chip">special</span> : null}
                 {a.role && ROLE_LABEL[a.role] ? (
                   <span className="chip" title={ROLE_TEXT[a.role]}>
@@ -85,6 +125,7 @@ export function TokensPreviewView({ preview, note }: { preview: TokensPreview; n
               </li>
             ))}
           </ul>
+          {preview.added.length > LIST_MAX ? <p className="subtle">… and {formatInt(preview.added.length - LIST_MAX)} more (ids up to {formatInt(preview.added[preview.added.length - 1].id)}).</p> : null}
         </div>
       ) : null}
       {vocab && vocab.merges.length ? (
@@ -101,11 +142,12 @@ export function TokensPreviewView({ preview, note }: { preview: TokensPreview; n
       ) : null}
       {preview.skipped.length ? (
         <ul className="skipped-list" aria-label="Skipped tokens">
-          {preview.skipped.map((s, i) => (
+          {preview.skipped.slice(0, LIST_MAX).map((s, i) => (
             <li key={i}>
-              <span className="mono tok-chip">{s.content}</span> skipped: {s.detail ?? SKIP_REASON[s.reason] ?? s.reason}
+              <span className="mono tok-chip">{showToken(s.content)}</span> skipped: {s.detail ?? SKIP_REASON[s.reason] ?? s.reason}
             </li>
           ))}
+          {preview.skipped.length > LIST_MAX ? <li>… and {formatInt(preview.skipped.length - LIST_MAX)} more skipped</li> : null}
         </ul>
       ) : null}
       {preview.warnings.map((w, i) => (

@@ -77,7 +77,7 @@ export function TokensScreen({ request, jobs, navigate, active }: { request: Nav
           hint={
             table ? (
               <>
-                Tokenizer {formatInt(table.tokenizerSize)} tokens · embedding {formatInt(table.embedRows)} rows · config {table.configVocabField} {formatInt(table.configVocabSize)}
+                {table.tokenizerSize === null ? 'No tokenizer.json (a slow tokenizer.model alone still takes added tokens)' : `Tokenizer ${formatInt(table.tokenizerSize)} tokens`} · embedding {formatInt(table.embedRows)} rows · config {table.configVocabField} {formatInt(table.configVocabSize)}
                 {table.tied ? ' · tied head' : ''}
               </>
             ) : (

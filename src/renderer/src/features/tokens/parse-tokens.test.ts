@@ -5,7 +5,13 @@ import { axisNumber, niceTicks } from '../flow/chart-utils'
 
 describe('token list parsing', () => {
   it('takes one token per line, keeps spaces, skips empty lines and CRs', () => {
-    expect(parseTokens('<a>\r\n\n b\n<c> \n')).toEqual({ tokens: ['<a>', ' b', '<c> '], problems: [] })
+    expect(parseTokens('<a>\r\n\n b\n<c> \n')).toEqual({ tokens: ['<a>', ' b', '<c> '], problems: [], edged: [' b', '<c> '] })
+  })
+  it('leaves whitespace-only lines out and names them with their line numbers', () => {
+    const r = parseTokens('<a>\n   \n<b>\n\t\n')
+    expect(r.tokens).toEqual(['<a>', '<b>'])
+    expect(r.problems).toEqual(['Lines 2 (“␣␣␣”), 4 (“⇥”) are only whitespace, which would add an invisible token. Remove them.'])
+    expect(parseTokens('x\n\u200b').problems[0]).toContain('Line 2 (“<U+200B>”) is only whitespace')
   })
   it('reads a JSON array of strings from a file', () => {
     expect(parseTokens(' ["<x>", "", "y"] ').tokens).toEqual(['<x>', 'y'])
