@@ -126,6 +126,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
       build={build}
       runLabel={vocab ? 'Extend vocabulary' : 'Add tokens'}
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
+      onContinue={(path) => navigate({ screen: 'tokens', base: path })}
       form={
         <div className="form-grid">
           <fieldset className="field span-2">

@@ -8,6 +8,7 @@ import { PathField } from '../flow/PathField'
 import { isAbsolutePath } from '../flow/paths'
 import type { OutputField } from '../flow/use-output'
 import { parsePositiveInt } from './parse-tokens'
+import { explainCount } from './explain-count'
 
 type Target = 'size' | 'tokenizer' | 'pad'
 type ResizeInit = 'trained-mean' | 'mean' | 'mean-noise' | 'zeros' | 'copy-row'
@@ -49,11 +50,11 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
 
   const build = (): PlannedJobRequest | string => {
     if (baseError) return baseError
-    if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
+    if (Number.isNaN(padN)) return `${explainCount('Pad to a multiple of', pad)} Or leave it empty.`
     let newSize: number | undefined
     if (target === 'size') {
       const n = parsePositiveInt(size)
-      if (n === null || Number.isNaN(n)) return 'New size: type the number of rows the embedding should have (a positive whole number).'
+      if (n === null || Number.isNaN(n)) return explainCount('New size', size) ?? 'New size: type the number of rows the embedding should have.'
       newSize = n
     } else if (target === 'tokenizer') {
       if (!table?.tokenizerSize) return 'The tokenizer length is not known for this folder (no readable tokenizer.json); type a size instead.'
@@ -79,6 +80,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
       build={build}
       runLabel="Resize"
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
+      onContinue={(path) => navigate({ screen: 'tokens', base: path })}
       form={
         <div className="form-grid">
           <fieldset className="field span-2">
