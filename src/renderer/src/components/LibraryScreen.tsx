@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { AppInfo, JobInfo, LibraryEntry } from '../../../shared/api'
 import type { ErrorInfo } from '../../../shared/errors'
 import { call, errorInfoOf } from '../lib/api'
+import { LIBRARY_SORTS, sortLibrary, type LibrarySort } from '../lib/sort-library'
 import { AddFolder } from './AddFolder'
 import { ErrorNote } from './ErrorNote'
 import { LibraryTable } from './LibraryTable'
@@ -10,12 +11,14 @@ import { ModelDetails } from './ModelDetails'
 type Notice = { text: string; jobs?: boolean } | null
 
 /** Models, adapters and tokenizers from the demo, the user's folders and the Hugging Face cache. */
-export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect }: { info: AppInfo | null; jobs: JobInfo[]; onShowJobs: () => void; /** Changes when something (a Hub download) added files: scan again. */ rescan?: number; /** Opens an entry in the Inspect screen. */ onInspect?: (path: string) => void }) {
+export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, onMerge }: { info: AppInfo | null; jobs: JobInfo[]; onShowJobs: () => void; /** Changes when a job (a merge, a Hub download…) wrote files: scan again. */ rescan?: number; /** Opens an entry in the Inspect screen. */ onInspect?: (path: string) => void; /** Opens Merge with this adapter. */ onMerge?: (adapter: string) => void }) {
   const [entries, setEntries] = useState<LibraryEntry[] | null>(null)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [notice, setNotice] = useState<Notice>(null)
+  const [query, setQuery] = useState('')
+  const [sort, setSort] = useState<LibrarySort>('name')
   /** Entry path -> the hash job started for it from this screen. */
   const [hashJobs, setHashJobs] = useState<Map<string, string>>(new Map())
 
@@ -68,6 +71,7 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect }:
   const active = new Set(jobs.filter((j) => j.state === 'running' || j.state === 'queued').map((j) => j.id))
   const hashing = new Set([...hashJobs].filter(([, id]) => active.has(id)).map(([path]) => path))
   const counts = entries ? countKinds(entries) : null
+  const shown = entries ? sortLibrary(entries, query, sort) : []
 
   return (
     <section className="screen" aria-labelledby="library-title">
@@ -105,7 +109,31 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect }:
           <p className="subtle">Add a folder that holds a model (config.json and *.safetensors), a PEFT adapter (adapter_config.json) or a tokenizer — or a folder above several of them.</p>
         </div>
       ) : (
-        <LibraryTable entries={entries} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} onInspect={onInspect} />
+        <>
+          <div className="library-tools" role="search">
+            <input type="search" className="library-filter" aria-label="Filter the Library" placeholder="Filter by name, path, kind or architecture" value={query} onChange={(e) => setQuery(e.target.value)} />
+            <label className="library-sort">
+              Sort by
+              <select value={sort} onChange={(e) => setSort(e.target.value as LibrarySort)}>
+                {LIBRARY_SORTS.map((s) => (
+                  <option key={s.value} value={s.value}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {query.trim() ? (
+              <span className="subtle" role="status">
+                {shown.length} of {entries.length} shown
+              </span>
+            ) : null}
+          </div>
+          {shown.length ? (
+            <LibraryTable entries={shown} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} onInspect={onInspect} onMerge={onMerge} />
+          ) : (
+            <p className="empty">Nothing in the Library matches “{query.trim()}”.</p>
+          )}
+        </>
       )}
       {selected ? <ModelDetails key={selected} path={selected} onClose={() => setSelected(null)} onInspect={onInspect} /> : null}
     </section>
