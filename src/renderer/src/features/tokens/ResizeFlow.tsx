@@ -88,7 +88,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
             <div className="target-options">
               <label>
                 <input type="radio" name="resize-target" checked={target === 'size'} onChange={() => setTarget('size')} /> Size
-                <input type="text" inputMode="numeric" aria-label="New size" className="size-input" placeholder={rows !== null ? String(rows) : 'e.g. 32064'} value={size} onFocus={() => setTarget('size')} onChange={(e) => setSize(e.target.value)} />
+                <input type="text" inputMode="numeric" aria-label="New size" className="size-input" placeholder={rows !== null ? String(rows) : 'e.g. 32064'} value={size} onFocus={() => setTarget('size')} onChange={(e) => setSize(e.target.value)} aria-invalid={target === 'size' && size.trim() !== '' && explainCount('New size', size) ? true : undefined} aria-describedby={target === 'size' && size.trim() !== '' && explainCount('New size', size) ? 'resize-size-error' : undefined} />
               </label>
               <label>
                 <input type="radio" name="resize-target" checked={target === 'tokenizer'} onChange={() => setTarget('tokenizer')} disabled={!table?.tokenizerSize} /> Tokenizer length
@@ -98,6 +98,11 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
                 <input type="radio" name="resize-target" checked={target === 'pad'} onChange={() => setTarget('pad')} /> Keep the size, only pad
               </label>
             </div>
+            {target === 'size' && size.trim() !== '' && explainCount('New size', size) ? (
+              <p className="field-error" id="resize-size-error">
+                {explainCount('New size', size)}
+              </p>
+            ) : null}
             <p className="field-hint">
               {rows !== null ? `Now ${formatInt(rows)} rows` : 'Current size unknown'}
               {finalRows !== null && rows !== null ? ` → ${formatInt(finalRows)} rows${finalRows > rows ? ` (+${formatInt(finalRows - rows)})` : finalRows < rows ? ` (−${formatInt(rows - finalRows)})` : ' (no change)'}` : ''}.
