@@ -18,7 +18,7 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, o
   const [selected, setSelected] = useState<string | null>(null)
   const [notice, setNotice] = useState<Notice>(null)
   const [query, setQuery] = useState('')
-  const [sort, setSort] = useState<LibrarySort>('name')
+  const [sort, setSort] = useState<LibrarySort>('found')
   /** Entry path -> the hash job started for it from this screen. */
   const [hashJobs, setHashJobs] = useState<Map<string, string>>(new Map())
 

@@ -23,6 +23,9 @@ const names = (l: LibraryEntry[]) => l.map((x) => x.name)
 
 describe('sortLibrary', () => {
   const list = [e('zeta', { sizeBytes: 5, paramCount: 9 }), e('broken', { error: { code: 'NOT_A_MODEL', message: 'x' } }), e('alpha', { sizeBytes: 50, kind: 'adapter', paramCount: 1 }), e('mid', { kind: 'tokenizer', sizeBytes: 20, paramCount: null, architecture: 'Qwen2Tokenizer' })]
+  it('keeps the scan order for "where found"', () => {
+    expect(names(sortLibrary(list, '', 'found'))).toEqual(['zeta', 'broken', 'alpha', 'mid'])
+  })
   it('sorts by name, kind, size or parameters, unreadable folders last', () => {
     expect(names(sortLibrary(list, '', 'name'))).toEqual(['alpha', 'mid', 'zeta', 'broken'])
     expect(names(sortLibrary(list, '', 'kind'))).toEqual(['zeta', 'alpha', 'mid', 'broken'])
