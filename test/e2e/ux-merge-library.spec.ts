@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { DEMO, SHOTS, libraryRow, nav, useWebMode } from './web-mode'
@@ -143,4 +143,29 @@ test('the Library lists a new merge without Refresh, filters, sorts, and keeps r
   await page.emulateMedia({ colorScheme: 'dark' })
   await page.screenshot({ path: join(SHOTS, 'ux-library-1024-dark.png') })
   expect(errors).toEqual([])
+})
+
+test('the HF cache: a header line with its folder, and an interrupted download named as such with Download again', async ({ page }) => {
+  const repo = join(web.hfCache, 'models--acme--half-done')
+  const sha = 'fedcba9876543210fedcba9876543210fedcba98'
+  await mkdir(join(repo, 'blobs'), { recursive: true })
+  await mkdir(join(repo, 'snapshots', sha), { recursive: true })
+  await mkdir(join(repo, 'refs'), { recursive: true })
+  await writeFile(join(repo, 'refs', 'main'), sha)
+  await cp(join(DEMO, 'base', 'config.json'), join(repo, 'blobs', 'cfg'))
+  await symlink('../../blobs/cfg', join(repo, 'snapshots', sha, 'config.json'))
+  await symlink('../../blobs/weights', join(repo, 'snapshots', sha, 'model.safetensors'))
+  await writeFile(join(repo, 'blobs', 'weights.incomplete'), 'partial')
+
+  await page.setViewportSize({ width: 1440, height: 900 })
+  await page.goto(web.url)
+  await expect(page.locator('.library-cache')).toContainText(`HF cache · ${web.hfCache} · 2 repos ·`)
+  const row = page.locator('.library-table tr.error-row').filter({ hasText: 'acme/half-done' })
+  await expect(row.locator('.kind')).toHaveText('incomplete download')
+  await expect(row).toContainText('The download of acme/half-done did not finish: model.safetensors is missing or cut short (1 partial file in the cache).')
+  await expect(row).toContainText('Download acme/half-done again')
+  await expect(row).not.toContainText('Check the path')
+  await expect(row.getByRole('button', { name: 'Download again' })).toBeVisible()
+  await expect(page.locator('.screen-head .subtle').first()).toContainText('1 incomplete download')
+  await shoot(page, 'ux-library-hf-cache')
 })

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'react'
 import type { AppInfo, JobInfo, LibraryEntry } from '../../../shared/api'
 import type { ErrorInfo } from '../../../shared/errors'
 import { call, errorInfoOf } from '../lib/api'
+import { entryProblem } from '../lib/entry-problem'
+import { formatBytes } from '../lib/format'
 import { LIBRARY_SORTS, sortLibrary, type LibrarySort } from '../lib/sort-library'
 import { AddFolder } from './AddFolder'
 import { ErrorNote } from './ErrorNote'
@@ -53,6 +55,16 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, o
     }
   }
 
+  const redownload = async (entry: LibraryEntry) => {
+    if (!entry.repoId) return
+    try {
+      await call('jobs.start', { kind: 'hub-download', params: { repo: entry.repoId } })
+      setNotice({ text: `Downloading ${entry.repoId} again; the Library rescans when it is done.`, jobs: true })
+    } catch (e) {
+      setError(errorInfoOf(e))
+    }
+  }
+
   const remove = async (entry: LibraryEntry) => {
     try {
       const { folders } = await call('library.removeFolder', { path: entry.path })
@@ -86,6 +98,7 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, o
           {loading ? 'Scanning…' : 'Refresh'}
         </button>
       </header>
+      {entries && info?.hfCacheDir ? <p className="library-cache subtle">{cacheLine(entries, info.hfCacheDir)}</p> : null}
       <AddFolder mode={info?.mode ?? null} onAdded={added} onError={setError} />
       {notice ? (
         <div className="notice" role="status">
@@ -129,7 +142,7 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, o
             ) : null}
           </div>
           {shown.length ? (
-            <LibraryTable entries={shown} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} onInspect={onInspect} onMerge={onMerge} />
+            <LibraryTable entries={shown} selected={selected} hashing={hashing} onSelect={setSelected} onHash={hash} onRemove={remove} onInspect={onInspect} onMerge={onMerge} onRedownload={(e) => void redownload(e)} />
           ) : (
             <p className="empty">Nothing in the Library matches “{query.trim()}”.</p>
           )}
@@ -143,7 +156,18 @@ export function LibraryScreen({ info, jobs, onShowJobs, rescan = 0, onInspect, o
 function countKinds(entries: LibraryEntry[]): string {
   const n = (k: LibraryEntry['kind']) => entries.filter((e) => e.kind === k && !e.error).length
   const parts = [`${n('model')} model${n('model') === 1 ? '' : 's'}`, `${n('adapter')} adapter${n('adapter') === 1 ? '' : 's'}`, `${n('tokenizer')} tokenizer${n('tokenizer') === 1 ? '' : 's'}`]
-  const bad = entries.filter((e) => e.error).length
-  if (bad) parts.push(`${bad} unreadable`)
+  for (const p of ['incomplete download', 'no model', 'unreadable'] as const) {
+    const k = entries.filter((e) => e.error && entryProblem(e) === p).length
+    if (k) parts.push(p === 'incomplete download' ? `${k} incomplete download${k === 1 ? '' : 's'}` : p === 'no model' ? `${k} folder${k === 1 ? '' : 's'} with no model` : `${k} unreadable`)
+  }
   return parts.join(', ')
+}
+
+/** The Hugging Face cache in one line: where it is looked for, its repos and their size on disk, or that there is none. */
+function cacheLine(entries: LibraryEntry[], dir: string): string {
+  const cached = entries.filter((e) => e.origin === 'hf-cache')
+  if (cached.length === 0) return `HF cache · ${dir} · no models found there`
+  const repos = new Set(cached.map((e) => e.repoId ?? e.path)).size
+  const bytes = cached.reduce((a, e) => a + e.sizeBytes, 0)
+  return `HF cache · ${dir} · ${repos} repo${repos === 1 ? '' : 's'} · ${formatBytes(bytes)}`
 }

@@ -1,5 +1,6 @@
 import type { LibraryEntry } from '../../../shared/api'
 import { formatBytes, formatCount, formatInt } from '../lib/format'
+import { entryProblem } from '../lib/entry-problem'
 import { ErrorNote } from './ErrorNote'
 
 const ORIGIN_LABEL: Record<LibraryEntry['origin'], string> = { demo: 'Demo', folder: 'Folder', 'hf-cache': 'HF cache' }
@@ -22,6 +23,7 @@ export function LibraryTable(props: {
   onRemove: (e: LibraryEntry) => void
   onInspect?: (path: string) => void
   onMerge?: (adapter: string) => void
+  onRedownload?: (e: LibraryEntry) => void
 }) {
   const { entries, selected } = props
   return (
@@ -131,15 +133,21 @@ function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, o
   )
 }
 
-function ErrorRow({ entry: e, onRemove }: { entry: LibraryEntry; onRemove: (e: LibraryEntry) => void }) {
+function ErrorRow({ entry: e, onRemove, onRedownload }: { entry: LibraryEntry; onRemove: (e: LibraryEntry) => void; onRedownload?: (e: LibraryEntry) => void }) {
+  const problem = entryProblem(e)
   return (
     <tr className="error-row">
       <NameCell entry={e} clickable={false} />
       <td>
-        <span className="kind kind-error">unreadable</span>
+        <span className={problem === 'unreadable' ? 'kind kind-error' : 'kind kind-warn'}>{problem}</span>
       </td>
       <td colSpan={8}>{e.error ? <ErrorNote error={e.error} compact /> : null}</td>
       <td className="actions">
+        {e.incomplete && e.repoId && onRedownload ? (
+          <button type="button" className="btn small" onClick={() => onRedownload(e)} title={`Download ${e.repoId} again into the Hugging Face cache (runs as a job)`}>
+            Download again
+          </button>
+        ) : null}
         {e.origin === 'folder' ? (
           <button type="button" className="btn small quiet" onClick={() => onRemove(e)} title="Remove this folder from the Library (nothing is deleted from disk)">
             Remove
