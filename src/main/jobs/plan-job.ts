@@ -15,11 +15,12 @@ export type PlannedRequest = Exclude<JobRequest, { kind: 'hash' | 'scan' | 'hub-
 export function jobTitle(req: JobRequest): string {
   switch (req.kind) {
     case 'merge':
-      return `Merge ${req.params.adapters.length} adapter(s) into ${req.params.out}`
+      // The plan's own words ("Merge 1 adapter into <base>"), then where it goes.
+      return `Merge ${req.params.adapters.length} adapter${req.params.adapters.length === 1 ? '' : 's'} into ${req.params.base} → ${req.params.out}`
     case 'resize':
       return `Resize vocabulary → ${req.params.out}`
     case 'tokens-add':
-      return req.params.tokens.length ? `Add ${req.params.tokens.length} token(s) → ${req.params.out}` : `Set special-token roles → ${req.params.out}`
+      return req.params.tokens.length ? `Add ${req.params.tokens.length} token${req.params.tokens.length === 1 ? '' : 's'} to ${req.params.base} → ${req.params.out}` : `Set special-token roles → ${req.params.out}`
     case 'untrained-fix':
       return `Repair untrained rows → ${req.params.out}`
     case 'scan':
