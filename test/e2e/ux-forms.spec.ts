@@ -95,6 +95,15 @@ test('a result offers Copy path beside a disabled Open folder (with the reason s
   await page.screenshot({ path: join(SHOTS, 'ux-result-copy-path-dark.png') })
   await page.emulateMedia({ colorScheme: 'light' })
 
+  // Compare tokenizers before/after: Compare opens with the base's and the output's tokenizers.
+  await stage.getByRole('button', { name: 'Compare tokenizers before/after' }).click()
+  await expect(page.getByRole('heading', { name: 'Compare tokenizers', level: 1 })).toBeVisible()
+  await expect(page.locator('.cmp-chosen-path')).toHaveText([join(DEMO, 'base'), out])
+  const after = page.locator('#compare-panel-text .cmp-token-column').nth(1)
+  await expect(after).toContainText('32,002 tokens in the vocabulary')
+  await page.screenshot({ path: join(SHOTS, 'ux-tokens-compare-before-after.png') })
+  await nav(page, 'Tokens').click()
+
   // Use this output as the next base: back to the form, the base is the output just written.
   await stage.getByRole('button', { name: 'Use this output as the next base' }).click()
   await expect(tokens.getByLabel('Base model')).toHaveValue(out)

@@ -100,7 +100,7 @@ export function App() {
           <JobsScreen jobs={jobs} />
         </div>
         <div hidden={screen !== 'compare'}>
-          <CompareScreen jobs={jobs} active={screen === 'compare'} />
+          <CompareScreen request={requests.compare} jobs={jobs} active={screen === 'compare'} />
         </div>
         <div hidden={screen !== 'hub'}>
           <HubScreen info={info} jobs={jobs} active={screen === 'hub'} onShowLibrary={() => setScreen('library')} />
