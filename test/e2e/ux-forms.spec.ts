@@ -38,6 +38,11 @@ test('errors say what to do, sit on their field, and go when the field changes',
   await expect(addNote.locator('.error-code')).toHaveText('Check this')
   await tokens.getByLabel('Tokens, one per line').fill('<a_token>\n<b_token>')
   await expect(addNote).toHaveCount(0)
+  // Enter in the Base field reviews the open tab's plan too.
+  await page.locator('#tokens-out').fill(join(web.scratch, 'never-written'))
+  await tokens.getByLabel('Base model').press('Enter')
+  await expect(addPanel.getByRole('heading', { name: 'Review the plan' })).toBeVisible()
+  await addPanel.getByRole('button', { name: '← Edit' }).first().click()
 
   // Tokens › Resize: a huge size states the real limit; -1 and abc get their own words.
   await tokens.getByRole('tab', { name: 'Resize embeddings' }).click()

@@ -73,6 +73,8 @@ test('Merge offers the base the adapter names, checks Base on the field, and off
   await expect(named).toContainText('The adapter names graft-demo/tiny-llama — not on this machine.')
   await expect(named).toContainText('Download it on the Hub screen')
   await expect(screen.getByLabel('Base model')).toHaveValue('')
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await shoot(page, 'ux-merge-base-1024')
   expect(errors).toEqual([])
 })
 
