@@ -11,7 +11,6 @@ const LABELS: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MODEL: 'Model not supported',
   OUTPUT_EXISTS: 'Output folder exists',
   DISK_FULL: 'Disk full',
-  PERMISSION_DENIED: 'No permission',
   TOKENIZER: 'Tokenizer problem',
   HUB: 'Hub request failed',
   UNAVAILABLE: 'Not available here',
