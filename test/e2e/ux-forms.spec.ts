@@ -130,6 +130,11 @@ test('Jobs: titles in the plan’s words, a start date, and Clear finished', asy
   const stage = screen.locator('.flow-stage')
   await stage.getByRole('button', { name: 'Merge', exact: true }).first().click()
   await expect(stage.locator('.verify')).toContainText('Verified', { timeout: 30_000 })
+  // Merge's "Use this output as the next base": the merged model becomes Base, the adapter list starts empty.
+  await stage.getByRole('button', { name: 'Use this output as the next base' }).click()
+  await expect(screen.getByLabel('Base model')).toHaveValue(out)
+  await expect(screen.getByLabel('Adapter 1', { exact: true })).toHaveValue('')
+  await expect(screen.locator('.field').filter({ has: page.locator('#merge-base') }).locator('.field-hint')).toContainText('vocab 32,003')
   await nav(page, 'Jobs').click()
   const jobs = page.getByRole('region', { name: 'Jobs' })
   const job = jobs.locator('article.job').filter({ hasText: 'jobs-merged' })
