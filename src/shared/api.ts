@@ -33,6 +33,8 @@ export interface LibraryEntry {
   tokenizerSize?: number | null
   /** Why the folder could not be read, when it could not. */
   error?: ErrorInfo
+  /** A Hub cache snapshot whose download did not finish (its error says which file). */
+  incomplete?: boolean
 }
 
 export interface TensorInfo {
@@ -434,6 +436,8 @@ export interface AppInfo {
   canOpenFolders: boolean
   /** Why it cannot, when it cannot (e.g. no xdg-open, or no display); shown as the button's tooltip. */
   openFoldersNote?: string
+  /** Where the Library looks for the Hugging Face cache (it may not exist). */
+  hfCacheDir?: string
 }
 
 /** Method name -> params and result. */

@@ -40,6 +40,14 @@ describe('loadTokenizer', () => {
     mkdirSync(join(tmp, 'empty'))
     await expect(loadTokenizer({ path: join(tmp, 'empty') })).rejects.toMatchObject({ code: 'TOKENIZER', message: expect.stringMatching(/has no tokenizer\.json/) })
   })
+
+  it('names tokenizer_config.json (chosen for tokenizer.json) as the wrong file, and points to its folder', async () => {
+    const dir = join(tmp, 'cfg-chosen')
+    mkdirSync(dir)
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(fixtureDir('mistral'), f), join(dir, f))
+    const file = join(dir, 'tokenizer_config.json')
+    await expect(loadTokenizer({ path: file })).rejects.toMatchObject({ code: 'TOKENIZER', message: `${file} is tokenizer_config.json, not a tokenizer.json.`, hint: expect.stringContaining(dir) })
+  })
 })
 
 describe('text units and words', () => {

@@ -93,6 +93,9 @@ export function clearTokenizerCache(): void {
   cache.clear()
 }
 
+/** Files that sit beside tokenizer.json but are not one (chosen by mistake for it). */
+const NOT_TOKENIZER_FILES = new Set([TOKENIZER_CONFIG, 'config.json', 'special_tokens_map.json', 'generation_config.json', 'added_tokens.json', 'vocab.json', 'adapter_config.json'])
+
 async function statOrNull(p: string) {
   return stat(p).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null
@@ -122,6 +125,10 @@ export async function loadTokenizer(opts: { path: string }): Promise<LoadedToken
     dir = dirname(real)
     jsonPath = real
     looseFile = basename(real) !== TOKENIZER_JSON
+    // The other files of a tokenizer folder are not tokenizers: name the file and point to the right one.
+    if (NOT_TOKENIZER_FILES.has(basename(real))) {
+      throw new GraftError('TOKENIZER', `${input} is ${basename(real)}, not a tokenizer.json.`, { file: input, hint: `Choose its folder ${dir}, or the tokenizer.json beside it.` })
+    }
   }
   const jsonStat = await statOrNull(jsonPath)
   if (!jsonStat?.isFile()) {

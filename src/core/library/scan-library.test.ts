@@ -53,6 +53,23 @@ describe('scanLibrary', () => {
     expect(hub.sizeBytes).toBeGreaterThan((await stat(join(repo, 'blobs', 'etag-model.safetensors'))).size)
   })
 
+  it('calls a Hub cache snapshot with a missing blob an unfinished download, and says what to do', async () => {
+    const cache = join(root, 'hub')
+    const repo = join(cache, 'models--acme--cut')
+    await makeTinyModel(join(root, 'src'), { vocab: 12 })
+    await mkdir(join(repo, 'blobs'), { recursive: true })
+    await mkdir(join(repo, 'snapshots', 'c0ffee'), { recursive: true })
+    for (const f of ['config.json', 'model.safetensors']) await symlink(`../../blobs/etag-${f}`, join(repo, 'snapshots', 'c0ffee', f))
+    await writeFile(join(repo, 'blobs', 'etag-config.json'), await readFile(join(root, 'src', 'config.json')))
+    // The weights never arrived: only a partial file, as huggingface_hub leaves it.
+    await writeFile(join(repo, 'blobs', 'etag-model.safetensors.incomplete'), 'part')
+    const [e] = await scanLibrary({ folders: [], includeHfCache: true, hfCacheDir: cache })
+    expect(e.incomplete).toBe(true)
+    expect(e.error?.message).toBe('The download of acme/cut did not finish: model.safetensors is missing or cut short (1 partial file in the cache).')
+    expect(e.error?.hint).toBe(`Download acme/cut again (it picks up the files it lacks), or delete ${repo} to free its space.`)
+    expect(e.error?.hint).not.toContain('Check the path')
+  })
+
   it('turns bad folders into entries with a readable reason instead of throwing', async () => {
     const missing = join(root, 'missing')
     const empty = join(root, 'empty')

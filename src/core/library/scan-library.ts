@@ -3,6 +3,7 @@ import { basename, join, relative, resolve } from 'node:path'
 import type { LibraryEntry } from '../../shared/api'
 import { GraftError } from '../errors'
 import { describeFolder, folderMarkers, type EntryOrigin } from './describe-folder'
+import { explainCacheEntry } from './explain-cache-entry'
 import { findHfCache } from './find-hf-cache'
 
 /** How deep below a library folder Graft looks: enough for org/model/checkpoint-N layouts. */
@@ -29,6 +30,8 @@ interface Root {
   dir: string
   origin: EntryOrigin
   repoId?: string
+  /** The `models--org--name` folder of a Hub cache root. */
+  repoDir?: string
   /** Levels below the root still worth scanning. */
   depth: number
   /** Report the root itself when it holds nothing (true for folders the user added). */
@@ -46,7 +49,7 @@ export async function scanLibrary(opts: ScanOptions): Promise<LibraryEntry[]> {
   for (const f of opts.folders) roots.push({ dir: resolve(f), origin: 'folder', depth: MAX_SCAN_DEPTH, reportEmpty: true })
   if (opts.includeHfCache) {
     const cache = await findHfCache({ dir: opts.hfCacheDir, env: opts.env })
-    for (const r of cache.repos) roots.push({ dir: r.snapshotDir, origin: 'hf-cache', repoId: r.repoId, depth: 2, reportEmpty: false })
+    for (const r of cache.repos) roots.push({ dir: r.snapshotDir, origin: 'hf-cache', repoId: r.repoId, repoDir: r.repoDir, depth: 2, reportEmpty: false })
   }
   const seen = new Set<string>()
   const out: LibraryEntry[] = []
@@ -95,7 +98,8 @@ async function scanRoot(root: Root, seen: Set<string>): Promise<LibraryEntry[]> 
   const entries = await mapLimit(found, SCAN_CONCURRENCY, async ({ dir }) => {
     const sub = relative(root.dir, dir)
     const name = root.repoId ? (sub ? `${root.repoId}/${sub}` : root.repoId) : sub ? `${basename(root.dir)}/${sub}` : basename(root.dir)
-    return describeFolder({ dir, origin: root.origin, repoId: root.repoId, name })
+    const e = await describeFolder({ dir, origin: root.origin, repoId: root.repoId, name })
+    return e && root.repoDir ? explainCacheEntry(e, root.repoDir) : e
   })
   const list = entries.filter((e): e is LibraryEntry => e !== null)
   if (list.length === 0 && root.reportEmpty) {

@@ -48,7 +48,7 @@ export interface Operation<P> {
  */
 export const OPERATIONS: { [K in OperationKind]: Operation<OperationParams[K]> } = {
   merge: {
-    title: (p) => `Merge ${p.adapters.length} adapter(s) into ${p.out}`,
+    title: (p) => `Merge ${p.adapters.length} adapter${p.adapters.length === 1 ? '' : 's'} into ${p.base} → ${p.out}`,
     plan: (p) => planMerge(p),
   },
   convert: {
@@ -60,7 +60,7 @@ export const OPERATIONS: { [K in OperationKind]: Operation<OperationParams[K]> }
     plan: (p) => planResize(p),
   },
   'tokens-add': {
-    title: (p) => (p.tokens.length ? `Add ${p.tokens.length} token(s) → ${p.out}` : `Set special-token roles → ${p.out}`),
+    title: (p) => (p.tokens.length ? `Add ${p.tokens.length} token${p.tokens.length === 1 ? '' : 's'} to ${p.base} → ${p.out}` : `Set special-token roles → ${p.out}`),
     plan: async (p) => (await planAddTokens(p)).plan,
     readsTokenizers: true,
   },

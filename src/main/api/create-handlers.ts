@@ -77,6 +77,7 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
         offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1',
         canOpenFolders,
         ...(!canOpenFolders ? { openFoldersNote: ctx.openFolderNote ?? 'Graft cannot open a file manager here.' } : {}),
+        hfCacheDir: resolve(hfCacheDir(env)),
       }
     },
     async 'app.openFolder'({ path }) {

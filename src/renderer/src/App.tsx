@@ -29,8 +29,9 @@ export function App() {
   // "g" then a letter opens a screen; "?" shows the shortcuts.
   const { requests, navigate } = useWorkbenchNav(setScreen)
   const shortcuts = useNavShortcuts()
-  // The Library rescans (the Hugging Face cache included) each time a Hub download finishes.
-  const hubDownloads = jobs.filter((j) => j.kind === 'hub-download' && j.state === 'done').length
+  // The Library rescans (the Hugging Face cache included) each time a job that writes a model (a
+  // merge, tokens, resize, repair or a Hub download) finishes.
+  const hubDownloads = jobs.filter((j) => j.state === 'done' && ['hub-download', 'merge', 'tokens-add', 'resize', 'untrained-fix'].includes(j.kind)).length
 
   useEffect(() => {
     call('app.info', {}).then(setInfo, (e) => setInfoError(errorInfoOf(e)))
@@ -84,7 +85,7 @@ export function App() {
         {infoError ? <ErrorNote error={infoError} /> : null}
         {/* Both stay mounted so switching screens keeps the Library's scan and selection. */}
         <div hidden={screen !== 'library'}>
-          <LibraryScreen rescan={hubDownloads} info={info} onShowJobs={() => setScreen('jobs')} jobs={jobs} onInspect={(path) => navigate({ screen: 'inspect', path })} />
+          <LibraryScreen rescan={hubDownloads} info={info} onShowJobs={() => setScreen('jobs')} jobs={jobs} onInspect={(path) => navigate({ screen: 'inspect', path })} onMerge={(adapter) => navigate({ screen: 'merge', adapter })} />
         </div>
         <div hidden={screen !== 'inspect'}>
           <InspectScreen request={requests.inspect} jobs={jobs} navigate={navigate} active={screen === 'inspect'} />
@@ -99,7 +100,7 @@ export function App() {
           <JobsScreen jobs={jobs} />
         </div>
         <div hidden={screen !== 'compare'}>
-          <CompareScreen jobs={jobs} active={screen === 'compare'} />
+          <CompareScreen request={requests.compare} jobs={jobs} active={screen === 'compare'} />
         </div>
         <div hidden={screen !== 'hub'}>
           <HubScreen info={info} jobs={jobs} active={screen === 'hub'} onShowLibrary={() => setScreen('library')} />

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react'
 import type { JobInfo } from '../../../shared/api'
 import type { ErrorInfo } from '../../../shared/errors'
 import { call, errorInfoOf } from '../lib/api'
-import { formatBytes, formatDuration, formatInt, formatRate, formatTime } from '../lib/format'
+import { formatBytes, formatDuration, formatInt, formatRate } from '../lib/format'
+import { formatWhen } from '../lib/format-when'
 import { ErrorNote } from './ErrorNote'
 import { ProgressBar } from './ProgressBar'
 import { HubJobResult } from '../features/hub/HubJobPanel'
@@ -12,7 +13,11 @@ import { PlannedJobSummary, ScanJobSummary } from '../features/flow/JobResultSum
 const STATE_LABEL: Record<JobInfo['state'], string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }
 
 /** Running and finished jobs, newest first, with progress, cancel, errors and results. */
-export function JobsScreen({ jobs }: { jobs: JobInfo[] }) {
+export function JobsScreen({ jobs: all }: { jobs: JobInfo[] }) {
+  // "Clear finished" hides the jobs that ended from this list (their outputs stay on disk).
+  const [cleared, setCleared] = useState<Set<string>>(() => new Set())
+  const jobs = all.filter((j) => !cleared.has(j.id))
+  const finished = jobs.filter((j) => j.state !== 'running' && j.state !== 'queued')
   return (
     <section className="screen" aria-labelledby="jobs-title">
       <header className="screen-head">
@@ -20,10 +25,15 @@ export function JobsScreen({ jobs }: { jobs: JobInfo[] }) {
           <h1 id="jobs-title">Jobs</h1>
           <p className="subtle">Long operations run in worker threads; the window stays responsive while they work.</p>
         </div>
+        {finished.length ? (
+          <button type="button" className="btn" onClick={() => setCleared((c) => new Set([...c, ...finished.map((j) => j.id)]))} title="Hide the finished jobs from this list; their outputs stay on disk">
+            Clear finished ({finished.length})
+          </button>
+        ) : null}
       </header>
       {jobs.length === 0 ? (
         <div className="empty">
-          <p>No jobs yet.</p>
+          <p>{all.length ? 'No jobs left in the list: the finished ones were cleared.' : 'No jobs yet.'}</p>
           <p className="subtle">Merges, added tokens, resizes, repairs and row scans started from Inspect, Tokens and Merge appear here, and so does “Hash files” from the Library.</p>
         </div>
       ) : (
@@ -69,7 +79,10 @@ function JobCard({ job }: { job: JobInfo }) {
           {job.title}
         </h2>
         <span className="subtle">
-          {formatTime(job.startedAt)} · {formatDuration(elapsed)}
+          <time dateTime={new Date(job.startedAt).toISOString()} title={new Date(job.startedAt).toLocaleString()}>
+            {formatWhen(job.startedAt, now)}
+          </time>{' '}
+          · {formatDuration(elapsed)}
         </span>
         {active ? (
           <button type="button" className="btn small danger" onClick={() => void cancel()}>

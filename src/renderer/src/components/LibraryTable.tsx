@@ -1,5 +1,6 @@
 import type { LibraryEntry } from '../../../shared/api'
 import { formatBytes, formatCount, formatInt } from '../lib/format'
+import { entryProblem } from '../lib/entry-problem'
 import { ErrorNote } from './ErrorNote'
 
 const ORIGIN_LABEL: Record<LibraryEntry['origin'], string> = { demo: 'Demo', folder: 'Folder', 'hf-cache': 'HF cache' }
@@ -21,6 +22,8 @@ export function LibraryTable(props: {
   onHash: (e: LibraryEntry) => void
   onRemove: (e: LibraryEntry) => void
   onInspect?: (path: string) => void
+  onMerge?: (adapter: string) => void
+  onRedownload?: (e: LibraryEntry) => void
 }) {
   const { entries, selected } = props
   return (
@@ -34,21 +37,25 @@ export function LibraryTable(props: {
             <th scope="col" className="num">
               Params
             </th>
-            <th scope="col">Dtype</th>
+            <th scope="col" className="col-opt">
+              Dtype
+            </th>
             <th scope="col" className="num">
               Vocab size
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num col-opt">
               Embed rows
             </th>
-            <th scope="col">Tied</th>
-            <th scope="col" className="num">
+            <th scope="col" className="col-opt">
+              Tied
+            </th>
+            <th scope="col" className="num col-opt">
               Shards
             </th>
-            <th scope="col" className="num">
-              Size
+            <th scope="col" className="num" title="Every file of the folder, tokenizer and configs included">
+              On disk
             </th>
-            <th scope="col">
+            <th scope="col" className="actions">
               <span className="sr-only">Actions</span>
             </th>
           </tr>
@@ -81,7 +88,7 @@ function NameCell({ entry, onSelect, clickable, selected = false }: { entry: Lib
   )
 }
 
-function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, onInspect }: { entry: LibraryEntry; isSelected: boolean; hashing: Set<string>; onSelect: (p: string) => void; onHash: (e: LibraryEntry) => void; onRemove: (e: LibraryEntry) => void; onInspect?: (path: string) => void }) {
+function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, onInspect, onMerge }: { entry: LibraryEntry; isSelected: boolean; hashing: Set<string>; onSelect: (p: string) => void; onHash: (e: LibraryEntry) => void; onRemove: (e: LibraryEntry) => void; onInspect?: (path: string) => void; onMerge?: (adapter: string) => void }) {
   const short = e.tokenizerSize != null && e.embedRows != null && e.tokenizerSize > e.embedRows
   return (
     <tr className={isSelected ? 'selected' : undefined} onClick={(ev) => !(ev.target as HTMLElement).closest('button') && onSelect(e.path)}>
@@ -93,19 +100,24 @@ function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, o
       <td className="num" title={e.paramCount != null ? formatInt(e.paramCount) : undefined}>
         {formatCount(e.paramCount)}
       </td>
-      <td>{e.dtype ?? '—'}</td>
+      <td className="col-opt">{e.dtype ?? '—'}</td>
       <td className="num">{formatInt(e.vocabSize)}</td>
-      <td className={short ? 'num warn' : 'num'} title={short ? `The tokenizer has ${formatInt(e.tokenizerSize)} tokens but the embedding only ${formatInt(e.embedRows)} rows.` : undefined}>
+      <td className={short ? 'num warn col-opt' : 'num col-opt'} title={short ? `The tokenizer has ${formatInt(e.tokenizerSize)} tokens but the embedding only ${formatInt(e.embedRows)} rows.` : undefined}>
         {formatInt(e.embedRows)}
         {short ? ' ⚠' : ''}
       </td>
-      <td>{e.tied === null ? '—' : e.tied ? 'yes' : 'no'}</td>
-      <td className="num">{e.kind === 'tokenizer' ? '—' : e.shardCount}</td>
+      <td className="col-opt">{e.tied === null ? '—' : e.tied ? 'yes' : 'no'}</td>
+      <td className="num col-opt">{e.kind === 'tokenizer' ? '—' : e.shardCount}</td>
       <td className="num">{formatBytes(e.sizeBytes)}</td>
       <td className="actions">
-        {onInspect && e.kind !== 'tokenizer' ? (
-          <button type="button" className="btn small" onClick={() => onInspect(e.path)} title="Open in Inspect: vocabulary checks, untrained rows, plots">
+        {onInspect ? (
+          <button type="button" className="btn small" onClick={() => onInspect(e.path)} title={e.kind === 'tokenizer' ? 'Open in Inspect: the tokenizer’s length and special tokens' : 'Open in Inspect: vocabulary checks, untrained rows, plots'}>
             Inspect
+          </button>
+        ) : null}
+        {onMerge && e.kind === 'adapter' ? (
+          <button type="button" className="btn small" onClick={() => onMerge(e.path)} title="Open Merge with this adapter; the base it names is offered there">
+            Merge…
           </button>
         ) : null}
         <button type="button" className="btn small" onClick={() => onHash(e)} disabled={hashing.has(e.path)} title="Compute the sha256 of every file in the folder (runs as a job)">
@@ -121,15 +133,21 @@ function EntryRow({ entry: e, isSelected, hashing, onSelect, onHash, onRemove, o
   )
 }
 
-function ErrorRow({ entry: e, onRemove }: { entry: LibraryEntry; onRemove: (e: LibraryEntry) => void }) {
+function ErrorRow({ entry: e, onRemove, onRedownload }: { entry: LibraryEntry; onRemove: (e: LibraryEntry) => void; onRedownload?: (e: LibraryEntry) => void }) {
+  const problem = entryProblem(e)
   return (
     <tr className="error-row">
       <NameCell entry={e} clickable={false} />
       <td>
-        <span className="kind kind-error">unreadable</span>
+        <span className={problem === 'unreadable' ? 'kind kind-error' : 'kind kind-warn'}>{problem}</span>
       </td>
       <td colSpan={8}>{e.error ? <ErrorNote error={e.error} compact /> : null}</td>
       <td className="actions">
+        {e.incomplete && e.repoId && onRedownload ? (
+          <button type="button" className="btn small" onClick={() => onRedownload(e)} title={`Download ${e.repoId} again into the Hugging Face cache (runs as a job)`}>
+            Download again
+          </button>
+        ) : null}
         {e.origin === 'folder' ? (
           <button type="button" className="btn small quiet" onClick={() => onRemove(e)} title="Remove this folder from the Library (nothing is deleted from disk)">
             Remove

@@ -37,7 +37,7 @@ export function ModelDetails({ path, onClose, onInspect }: { path: string; onClo
         <h2 id="details-title" ref={headingRef} tabIndex={-1}>
           {summary?.entry.name ?? 'Loading…'}
         </h2>
-        {onInspect && summary && summary.entry.kind !== 'tokenizer' ? (
+        {onInspect && summary ? (
           <button type="button" className="btn small details-inspect" onClick={() => onInspect(path)}>
             Open in Inspect
           </button>
@@ -97,6 +97,7 @@ export function facts(s: ModelSummary): [string, ReactNode][] {
       ['Embed rows', formatInt(e.embedRows)],
       ['Tokenizer length', formatInt(e.tokenizerSize)],
       ['Tensors', `${formatInt(s.tensors.length)} · ${formatBytes(tensorBytes)}`],
+      ['Size on disk', `${formatBytes(e.sizeBytes)} (every file of the folder)`],
     ]
   }
   if (e.kind === 'tokenizer') {
@@ -121,6 +122,7 @@ export function facts(s: ModelSummary): [string, ReactNode][] {
     ['Tokenizer length', formatInt(e.tokenizerSize)],
     ['Tied embeddings', v(e.tied)],
     ['Context length', v(text.max_position_embeddings)],
-    ['Shards', `${e.shardCount} · ${formatBytes(tensorBytes)}`],
+    ['Shards', `${e.shardCount} · ${formatBytes(tensorBytes)} of tensors`],
+    ['Size on disk', `${formatBytes(e.sizeBytes)} (every file of the folder)`],
   ]
 }

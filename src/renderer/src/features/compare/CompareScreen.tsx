@@ -3,7 +3,8 @@ import type { JobInfo, LibraryEntry } from '../../../../shared/api'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { ErrorNote } from '../../components/ErrorNote'
 import { call, errorInfoOf } from '../../lib/api'
-import type { ChosenTokenizer } from './compare-lib'
+import type { NavRequest } from '../flow/nav'
+import { labelFor, type ChosenTokenizer } from './compare-lib'
 import { ChatTab } from './ChatTab'
 import { CorpusTab } from './CorpusTab'
 import { TextTab } from './TextTab'
@@ -24,7 +25,7 @@ const TABS: { id: Tab; label: string }[] = [
  * text tokenized in columns with metrics, corpus metrics as a job, a vocabulary diff and chat
  * templates. Everything runs in the compare worker; this screen only draws.
  */
-export function CompareScreen({ jobs, active }: { jobs: JobInfo[]; active: boolean }) {
+export function CompareScreen({ request = null, jobs, active }: { /** Tokenizers another screen asks to compare (a result's before/after). */ request?: NavRequest<'compare'>; jobs: JobInfo[]; active: boolean }) {
   const [entries, setEntries] = useState<LibraryEntry[] | null>(null)
   const [loading, setLoading] = useState(false)
   const [libError, setLibError] = useState<ErrorInfo | null>(null)
@@ -56,6 +57,15 @@ export function CompareScreen({ jobs, active }: { jobs: JobInfo[]; active: boole
       live = false
     }
   }, [active])
+
+  useEffect(() => {
+    if (!request) return
+    const next: ChosenTokenizer[] = []
+    for (const path of request.tokenizers) next.push({ path, label: labelFor(path, entries, next.map((c) => c.label)), source: 'path' })
+    setChosen(next)
+    setTab('text')
+    // Only a new request replaces the choice; the Library arriving later relabels it (above).
+  }, [request])
 
   const onTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = TABS.findIndex((t) => t.id === tab)

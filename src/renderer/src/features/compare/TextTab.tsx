@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { MAX_COMPARE_TEXT_BYTES, type CompareTextResult } from '../../../../shared/compare'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { ErrorNote } from '../../components/ErrorNote'
@@ -67,31 +67,12 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
   // The result on screen may be for the previous choice until the new one arrives: label it by its own paths.
   const labels = shown ? shown.paths.map((p, i) => chosen.find((c) => c.path === p)?.label ?? shown.labels[i]) : []
 
-  return (
-    <div className="cmp-text-tab">
-      <div className="cmp-text-input">
-        <label htmlFor="compare-text" className="cmp-field-label">
-          Text to tokenize
-        </label>
-        <textarea id="compare-text" value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} />
-        <div className="cmp-text-input-bar">
-          <span className="subtle">
-            {formatInt([...text].length)} characters · {formatInt(bytes)} bytes
-          </span>
-          <label className="cmp-check">
-            <input type="checkbox" checked={addSpecial} onChange={(e) => setAddSpecial(e.target.checked)} /> Add special tokens (BOS/EOS, as the post-processor would)
-          </label>
-          <button type="button" className="link" onClick={() => setText(DEMO_TEXT)} disabled={text === DEMO_TEXT}>
-            Reset to the demo text
-          </button>
-          <span className="subtle" role="status" aria-live="polite">
-            {!ready ? '' : busy ? 'Tokenizing…' : shown ? `Tokenized in ${fmt(shown.data.metrics.wallMs, 0)} ms` : ''}
-          </span>
-        </div>
-      </div>
-      {!ready ? <p className="empty">Choose at least two tokenizers above to see the text side by side.</p> : null}
-      {error ? <ErrorNote error={error} /> : null}
-      {ready && shown ? (
+  // The columns are drawn again only when a new result (or label) arrives, never on a keystroke:
+  // thousands of chips per column made typing in a long text lag.
+  const labelsKey = labels.join('\u0000')
+  const results = useMemo(
+    () =>
+      (ready && shown ? (
         <>
           <Legend />
           <div className={`cmp-token-columns cmp-cols-${shown.data.view.entries.length}`} aria-busy={busy}>
@@ -133,7 +114,36 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
           <h2 className="cmp-section-title">Metrics on this text</h2>
           <MetricsPanel metrics={shown.data.metrics} labels={labels} title="Metrics on this text" />
         </>
-      ) : null}
+      ) : null),
+    // labelsKey stands for labels.
+    [ready, shown, labelsKey, busy],
+  )
+
+  return (
+    <div className="cmp-text-tab">
+      <div className="cmp-text-input">
+        <label htmlFor="compare-text" className="cmp-field-label">
+          Text to tokenize
+        </label>
+        <textarea id="compare-text" value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} />
+        <div className="cmp-text-input-bar">
+          <span className="subtle">
+            {formatInt([...text].length)} characters · {formatInt(bytes)} bytes
+          </span>
+          <label className="cmp-check">
+            <input type="checkbox" checked={addSpecial} onChange={(e) => setAddSpecial(e.target.checked)} /> Add special tokens (BOS/EOS, as the post-processor would)
+          </label>
+          <button type="button" className="link" onClick={() => setText(DEMO_TEXT)} disabled={text === DEMO_TEXT}>
+            Reset to the demo text
+          </button>
+          <span className="subtle" role="status" aria-live="polite">
+            {!ready ? '' : busy ? 'Tokenizing…' : shown ? `Tokenized in ${fmt(shown.data.metrics.wallMs, 0)} ms` : ''}
+          </span>
+        </div>
+      </div>
+      {!ready ? <p className="empty">Choose at least two tokenizers above to see the text side by side.</p> : null}
+      {error ? <ErrorNote error={error} /> : null}
+      {results}
     </div>
   )
 }

@@ -1,7 +1,8 @@
 import { Fragment, useId, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { ViewToken } from '../../../../shared/compare'
 import { formatInt } from '../../lib/format'
-import { hex, segments, tokenTitle, visible, visibleRuns } from './compare-lib'
+import { hex, tokenTitle, visible, visibleRuns } from './compare-lib'
+import { drawnSegments } from './drawn-segments'
 
 /** Tokens drawn before "Show all": enough for a page of text, cheap to render four times. */
 const FIRST_TOKENS = 4000
@@ -48,7 +49,8 @@ export function TokenStream({ text, tokens, label, count, newFrom }: { text: str
   const [showAll, setShowAll] = useState(false)
   const [active, setActive] = useState<number | null>(null)
   const shown = useMemo(() => (showAll ? tokens : tokens.slice(0, FIRST_TOKENS)), [tokens, showAll])
-  const segs = useMemo(() => segments(text, shown), [text, shown])
+  // Only the drawn tokens' stretch of the text: the rest of a long paste is not drawn at all.
+  const segs = useMemo(() => drawnSegments(text, shown, shown.length >= count), [text, shown, count])
   const optionId = (i: number) => `${uid}-t${i}`
   const activeToken = active !== null ? shown[active] : undefined
 

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import type { LibraryEntry } from '../../../../shared/api'
+import type { ErrorInfo } from '../../../../shared/errors'
+import { call, errorInfoOf } from '../../lib/api'
 import { MAX_COMPARE_TOKENIZERS } from '../../../../shared/compare'
 import { formatInt } from '../../lib/format'
 import { hasTokenizer, labelFor, LETTERS, type ChosenTokenizer } from './compare-lib'
@@ -24,7 +26,8 @@ export function TokenizerPicker({
 }) {
   const [pick, setPick] = useState('')
   const [path, setPath] = useState('')
-  const [pathError, setPathError] = useState<string | null>(null)
+  const [pathError, setPathError] = useState<ErrorInfo | null>(null)
+  const [checking, setChecking] = useState(false)
   const candidates = (entries ?? []).filter(hasTokenizer)
   const full = chosen.length >= MAX_COMPARE_TOKENIZERS
   const taken = chosen.map((c) => c.label)
@@ -40,17 +43,31 @@ export function TokenizerPicker({
     setPick('')
   }
 
-  const addPath = (ev: FormEvent) => {
+  /** A typed path joins the comparison only once its tokenizer loads (the worker reads it; a bad path is refused here, with why). */
+  const addPath = async (ev: FormEvent) => {
     ev.preventDefault()
     let p = path.trim()
-    if (!p) return
+    if (!p || checking) return
     if (!(p.startsWith('/') || p.startsWith('~') || /^[A-Za-z]:[\\/]/.test(p))) {
-      setPathError('Give an absolute path (or one starting with ~/) to a tokenizer folder or a tokenizer.json file.')
+      setPathError({ code: 'BAD_REQUEST', message: 'Give an absolute path (or one starting with ~/) to a tokenizer folder or a tokenizer.json file.' })
       return
     }
     if (p.length > 1) p = p.replace(/[\\/]+$/, '')
+    if (chosen.some((c) => c.path === p)) {
+      setPathError({ code: 'BAD_REQUEST', message: `${p} is already chosen.` })
+      return
+    }
     setPathError(null)
-    const entry = entries?.find((x) => x.path === p)
+    setChecking(true)
+    try {
+      await call('compare.text', { tokenizers: [p, p], text: '' })
+    } catch (e) {
+      setPathError(errorInfoOf(e))
+      return
+    } finally {
+      setChecking(false)
+    }
+    const entry = entries?.find((x) => x.path === p && !x.error)
     add(p, entry ? entry.kind : 'path')
     setPath('')
   }
@@ -113,7 +130,7 @@ export function TokenizerPicker({
             Add
           </button>
         </div>
-        <form className="cmp-picker-row" onSubmit={addPath}>
+        <form className="cmp-picker-row" onSubmit={(e) => void addPath(e)}>
           <label htmlFor="compare-path">Or a path</label>
           <input
             id="compare-path"
@@ -124,15 +141,16 @@ export function TokenizerPicker({
             value={path}
             aria-invalid={pathError ? true : undefined}
             aria-describedby={pathError ? 'compare-path-error' : undefined}
-            onChange={(e) => setPath(e.target.value)}
+            onChange={(e) => (setPath(e.target.value), setPathError(null))}
           />
-          <button type="submit" className="btn" disabled={full || path.trim() === ''}>
-            Add path
+          <button type="submit" className="btn" disabled={full || path.trim() === '' || checking}>
+            {checking ? 'Checking…' : 'Add path'}
           </button>
         </form>
         {pathError ? (
           <p id="compare-path-error" className="cmp-field-error" role="alert">
-            {pathError}
+            {pathError.message}
+            {pathError.hint ? <span className="cmp-field-hint"> {pathError.hint}</span> : null}
           </p>
         ) : null}
         <p className="subtle cmp-picker-hint">

@@ -2,11 +2,13 @@ import { useId, useState } from 'react'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { call, errorInfoOf } from '../../lib/api'
 import { useAppInfo } from '../../lib/app-info'
+import { CopyPathButton } from './CopyPathButton'
 
 /**
  * "Open folder": shows an output folder in the system file manager (app.openFolder; the app side
- * checks it is an existing folder). Disabled, with the reason as its tooltip, where Graft cannot
- * open a file manager (app.info's canOpenFolders); a failure shows inline beside it.
+ * checks it is an existing folder). Disabled, with the reason written beside it, where Graft
+ * cannot open a file manager (app.info's canOpenFolders); a failure shows inline beside it. A
+ * "Copy path" button sits next to it either way (in web mode the file manager would be the server's).
  */
 export function OpenFolderButton({ path, small = false }: { path: string; small?: boolean }) {
   const info = useAppInfo()
@@ -34,8 +36,9 @@ export function OpenFolderButton({ path, small = false }: { path: string; small?
         <button type="button" className={className} disabled aria-describedby={noteId}>
           Open folder
         </button>
-        <span id={noteId} className="sr-only">
-          {why}
+        <CopyPathButton path={path} small={small} />
+        <span id={noteId} className="open-folder-note">
+          Open folder is off: {why}
         </span>
       </span>
     )
@@ -45,6 +48,7 @@ export function OpenFolderButton({ path, small = false }: { path: string; small?
       <button type="button" className={className} onClick={() => void open()} disabled={busy} title={`Show ${path} in the file manager`}>
         Open folder
       </button>
+      <CopyPathButton path={path} small={small} />
       {error ? (
         <span className="open-folder-error" role="alert">
           {error.message}

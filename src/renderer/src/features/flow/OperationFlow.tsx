@@ -26,8 +26,8 @@ export interface OperationFlowProps {
   /** Prefix of element ids; unique per flow. */
   id: string
   jobs: JobInfo[]
-  /** The request from the form, or a sentence saying what to fix. */
-  build: () => PlannedJobRequest | string
+  /** The request from the form, or a sentence saying what to fix (with a hint saying what to do, when there is one). */
+  build: () => PlannedJobRequest | string | { message: string; hint?: string }
   form: ReactNode
   runLabel: string
   /** Called with the output folder (and the first new row) for "Inspect output". */
@@ -36,6 +36,15 @@ export interface OperationFlowProps {
   autoPlan?: boolean
   /** Shown in the result stage beside "Inspect output". */
   resultExtra?: (outDir: string) => ReactNode
+  /** "Use this output as the next base": back to the form, with the caller putting `outDir` in its base field. */
+  onContinue?: (outDir: string) => void
+}
+
+/** Enter in a one-line field of the form submits it (Review plan), as in a native form; not in a text area, a button or while composing. */
+export function submitsOnEnter(e: { key: string; target: EventTarget | null; shiftKey: boolean; ctrlKey: boolean; altKey: boolean; metaKey: boolean; nativeEvent?: { isComposing?: boolean } }): boolean {
+  if (e.key !== 'Enter' || e.shiftKey || e.ctrlKey || e.altKey || e.metaKey || e.nativeEvent?.isComposing) return false
+  const t = e.target as { tagName?: string; type?: string } | null
+  return t?.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'file', 'range', 'color'].includes(t.type ?? 'text')
 }
 
 /**
@@ -43,9 +52,11 @@ export interface OperationFlowProps {
  * written) → run (jobs.start; progress, cancel) → result (verification, Inspect output, Open
  * folder). The form stays mounted, so going back keeps what was typed.
  */
-export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra }: OperationFlowProps) {
+export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra, onContinue }: OperationFlowProps) {
   const [stage, setStage] = useState<Stage>({ step: 'form' })
   const [error, setError] = useState<ErrorInfo | null>(null)
+  /** The form's request (or its complaint) when a form-stage error appeared: the error is shown only while the form still says the same. */
+  const [errorFor, setErrorFor] = useState<string | null>(null)
   const headRef = useRef<HTMLHeadingElement>(null)
   const job = stage.step === 'job' && stage.jobId ? (jobs.find((j) => j.id === stage.jobId) ?? null) : null
   const ended = job !== null && job.state !== 'running' && job.state !== 'queued'
@@ -58,8 +69,13 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
   const review = async () => {
     setError(null)
     const req = build()
+    setErrorFor(JSON.stringify(req))
     if (typeof req === 'string') {
       setError({ code: 'BAD_REQUEST', message: req })
+      return
+    }
+    if ('message' in req) {
+      setError({ code: 'BAD_REQUEST', message: req.message, ...(req.hint ? { hint: req.hint } : {}) })
       return
     }
     setStage({ step: 'planning', request: req })
@@ -120,9 +136,9 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
           </li>
         ))}
       </ol>
-      <div hidden={stage.step !== 'form'}>
+      <div hidden={stage.step !== 'form'} onChange={() => setError(null)} onKeyDown={(e) => submitsOnEnter(e) && (e.preventDefault(), void review())}>
         {form}
-        {error && stage.step === 'form' ? <ErrorNote error={error} /> : null}
+        {error && stage.step === 'form' && (errorFor === null || JSON.stringify(build()) === errorFor) ? <ErrorNote error={error} /> : null}
         <div className="flow-actions">
           <button type="button" className="btn primary" id={`${id}-review`} onClick={() => void review()}>
             Review plan
@@ -199,6 +215,11 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                       ) : null}
                       <OpenFolderButton path={result.outDir} />
                       {resultExtra?.(result.outDir)}
+                      {onContinue ? (
+                        <button type="button" className="btn" onClick={() => (setStage({ step: 'form' }), onContinue(result.outDir))} title={`Start a new operation on ${result.outDir}`}>
+                          Use this output as the next base
+                        </button>
+                      ) : null}
                       <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
                         Start over
                       </button>

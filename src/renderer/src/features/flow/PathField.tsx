@@ -48,7 +48,8 @@ export function PathField(props: {
   }
   const seen = new Set<string>()
   const unique = suggestions.filter((s) => (seen.has(s.value) ? false : (seen.add(s.value), true)))
-  const shownError = error ?? drop.message
+  // The drop note answers what the user just did, so it wins over the field's own check until the next edit.
+  const shownError = drop.message ?? error
   return (
     <div className={['field', 'drop-target', shownError ? 'invalid' : '', drop.over ? 'drop-over' : ''].filter(Boolean).join(' ')} {...drop.targetProps}>
       <label htmlFor={id}>{label}</label>
@@ -82,7 +83,7 @@ export function PathField(props: {
         </datalist>
       ) : null}
       {shownError ? (
-        <p className="field-error" id={`${id}-note`} role={error ? undefined : 'alert'}>
+        <p className="field-error" id={`${id}-note`} role={drop.message ? 'alert' : undefined}>
           {shownError}
         </p>
       ) : hint ? (

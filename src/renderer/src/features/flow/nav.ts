@@ -3,6 +3,7 @@ export type NavTarget =
   | { screen: 'inspect'; path: string; newFrom?: number }
   | { screen: 'tokens'; base?: string; tab?: 'add' | 'resize'; newSize?: number }
   | { screen: 'merge'; base?: string; adapter?: string }
+  | { screen: 'compare'; tokenizers: string[] }
 
 export type Navigate = (target: NavTarget) => void
 

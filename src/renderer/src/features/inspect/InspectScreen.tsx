@@ -61,7 +61,7 @@ export function InspectScreen({ request, jobs, navigate, active }: { request: Na
           id="inspect-path"
           label="Model or adapter folder"
           value={input}
-          onChange={setInput}
+          onChange={(v) => (setInput(v), setInputError(null))}
           suggestions={entrySuggestions(lib.entries, ['model', 'adapter'])}
           error={inputError}
           // A folder dropped here opens at once.
@@ -72,7 +72,7 @@ export function InspectScreen({ request, jobs, navigate, active }: { request: Na
         </button>
       </form>
       {opened ? (
-        <InspectView key={opened.seq} path={opened.path} newFrom={opened.newFrom} jobs={jobs} navigate={navigate} />
+        <InspectView key={opened.seq} path={opened.path} newFrom={opened.newFrom} jobs={jobs} navigate={navigate} edited={input.trim() !== opened.path} />
       ) : (
         <div className="empty">
           <p>Nothing open yet.</p>
@@ -92,7 +92,7 @@ export function InspectScreen({ request, jobs, navigate, active }: { request: Na
   )
 }
 
-function InspectView({ path, newFrom, jobs, navigate }: { path: string; newFrom?: number; jobs: JobInfo[]; navigate: Navigate }) {
+function InspectView({ path, newFrom, jobs, navigate, edited = false }: { path: string; newFrom?: number; jobs: JobInfo[]; navigate: Navigate; /** The field no longer holds `path`: an error about it would be stale. */ edited?: boolean }) {
   const [summary, setSummary] = useState<ModelSummary | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const [table, setTable] = useState<VocabTruthTable | null>(null)
@@ -124,6 +124,7 @@ function InspectView({ path, newFrom, jobs, navigate }: { path: string; newFrom?
   }, [summary])
   const onScan = useCallback((r: ScanResult | null) => setScan(r), [])
 
+  if (error && edited) return <p className="subtle">Press Open to inspect the folder in the field.</p>
   if (error)
     return (
       <div className="inspect-error">

@@ -1,5 +1,8 @@
 import { useEffect, useRef, useState } from 'react'
-import type { JobInfo, MergeParams, PlannedJobRequest } from '../../../../shared/api'
+import type { HubResolveBaseResult, JobInfo, MergeParams, PlannedJobRequest } from '../../../../shared/api'
+import { call, errorInfoOf } from '../../lib/api'
+import { describeBase, type BaseCheck } from './describe-base'
+import { suggestBase } from './suggest-base'
 import type { Navigate, NavRequest } from '../flow/nav'
 import { OperationFlow } from '../flow/OperationFlow'
 import { PathField } from '../flow/PathField'
@@ -46,6 +49,8 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
   const [shard, setShard] = useState(0)
   const nextKey = useRef(1)
   const output = useOutput(base, 'merged', lib.recent)
+  const [baseCheck, setBaseCheck] = useState<BaseCheck | null>(null)
+  const [resolved, setResolved] = useState<HubResolveBaseResult | null>(null)
 
   useEffect(() => {
     if (!request) return
@@ -79,10 +84,51 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
   const libAdapters = (lib.entries ?? []).filter((e) => !e.error && e.kind === 'adapter')
   const chosen = new Set(adapters.map((a) => a.dir.trim()))
 
-  const build = (): PlannedJobRequest | string => {
+  // The Base field checks its folder as you type (model.inspect): a summary, or what is wrong.
+  const b0 = base.trim()
+  useEffect(() => {
+    setBaseCheck(null)
+    if (!b0 || !isAbsolutePath(b0)) return
+    let live = true
+    const t = setTimeout(() => {
+      call('model.inspect', { path: b0 }).then(
+        (s) => live && setBaseCheck(describeBase(b0, { entry: s.entry })),
+        (e) => live && setBaseCheck(describeBase(b0, { error: errorInfoOf(e) })),
+      )
+    }, 300)
+    return () => {
+      live = false
+      clearTimeout(t)
+    }
+  }, [b0])
+  const baseError = b0 && !isAbsolutePath(b0) ? 'Type the full path of the folder (absolute, or starting with ~/).' : baseCheck && !baseCheck.ok ? `${baseCheck.message}${baseCheck.hint ? ` ${baseCheck.hint}` : ''}` : null
+
+  // The first adapter's base_model_name_or_path, looked up on this machine (hub.resolveBase reads only the disk).
+  const firstAdapter = adapters.map((a) => a.dir.trim()).find((d) => d !== '' && isAbsolutePath(d)) ?? ''
+  useEffect(() => {
+    setResolved(null)
+    if (!firstAdapter) return
+    let live = true
+    const t = setTimeout(() => {
+      call('hub.resolveBase', { adapterDir: firstAdapter }).then(
+        (r) => live && setResolved(r),
+        () => {},
+      )
+    }, 300)
+    return () => {
+      live = false
+      clearTimeout(t)
+    }
+  }, [firstAdapter])
+  const suggestion = resolved ? suggestBase(resolved, lib.entries) : null
+  const libModels = (lib.entries ?? []).filter((e) => !e.error && e.kind === 'model' && e.path !== b0 && e.path !== suggestion?.path)
+  const baseSuggestions = [...(suggestion?.path ? [{ value: suggestion.path, label: `${suggestion.name} · named by the adapter` }] : []), ...entrySuggestions(lib.entries, ['model'])]
+
+  const build = (): PlannedJobRequest | string | { message: string; hint?: string } => {
     const b = base.trim()
     if (!b) return 'Choose the base model.'
     if (!isAbsolutePath(b)) return 'The base model: type the full path of its folder (absolute, or starting with ~/).'
+    if (baseCheck && !baseCheck.ok) return { message: `The base model: ${baseCheck.message}`, hint: baseCheck.hint }
     const list = adapters.filter((a) => a.dir.trim() !== '')
     if (list.length === 0) return 'Choose at least one adapter.'
     const out: MergeParams['adapters'] = []
@@ -113,10 +159,50 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
           build={build}
           runLabel="Merge"
           onInspect={(path) => navigate({ screen: 'inspect', path })}
+          onContinue={(path) => (setBase(path), setAdapters([{ key: nextKey.current++, dir: '', weight: '1' }]))}
           form={
             <div className="form-grid">
               <div className="span-2">
-                <PathField id="merge-base" label="Base model" value={base} onChange={setBase} suggestions={entrySuggestions(lib.entries, ['model'])} hint="The model the adapters were trained on (config.json and *.safetensors); you can also drop its folder here." />
+                <PathField
+                  id="merge-base"
+                  label="Base model"
+                  value={base}
+                  onChange={setBase}
+                  suggestions={baseSuggestions}
+                  error={baseError}
+                  hint={
+                    baseCheck?.ok ? (
+                      <span className="base-ok">
+                        {baseCheck.text}
+                        {suggestion?.path === b0 ? ` · the base ${suggestion.name} the adapter names` : ''}
+                      </span>
+                    ) : (
+                      'The model the adapters were trained on (config.json and *.safetensors); you can also drop its folder here.'
+                    )
+                  }
+                />
+                {(suggestion && suggestion.path !== b0) || libModels.length ? (
+                  <div className="adapter-tools base-tools">
+                    {suggestion && suggestion.path !== b0 ? (
+                      <span className="base-named" role="status">
+                        The adapter names <span className="mono">{suggestion.name}</span> — {suggestion.where}.
+                        {suggestion.path ? (
+                          <button type="button" className="btn small primary" onClick={() => setBase(suggestion.path ?? '')} title={suggestion.path}>
+                            Use it as the base
+                          </button>
+                        ) : (
+                          <span className="subtle"> Download it on the Hub screen, or choose its folder.</span>
+                        )}
+                      </span>
+                    ) : null}
+                    {libModels.length ? <span className="subtle">From the Library:</span> : null}
+                    {libModels.slice(0, 6).map((e) => (
+                      <button key={e.path} type="button" className="btn small chip-btn" onClick={() => setBase(e.path)} title={e.path}>
+                        + {e.name}
+                      </button>
+                    ))}
+                  </div>
+                ) : null}
               </div>
               <fieldset className={adapterDrop.over ? 'field span-2 adapters drop-target drop-over' : 'field span-2 adapters drop-target'} {...adapterDrop.targetProps}>
                 <legend>Adapters</legend>

@@ -148,6 +148,12 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
       build={build}
       runLabel={vocab ? 'Extend vocabulary' : 'Add tokens'}
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
+      onContinue={(path) => navigate({ screen: 'tokens', base: path })}
+      resultExtra={(path) => (
+        <button type="button" className="btn" onClick={() => navigate({ screen: 'compare', tokenizers: [base.trim(), path] })} title="Open Compare with the base's tokenizer and the output's, side by side">
+          Compare tokenizers before/after
+        </button>
+      )}
       form={
         <div className="form-grid">
           <fieldset className="field span-2">

@@ -8,6 +8,7 @@ import { PathField } from '../flow/PathField'
 import { isAbsolutePath } from '../flow/paths'
 import type { OutputField } from '../flow/use-output'
 import { parsePositiveInt } from './parse-tokens'
+import { explainCount } from './explain-count'
 
 type Target = 'size' | 'tokenizer' | 'pad'
 type ResizeInit = 'trained-mean' | 'mean' | 'mean-noise' | 'zeros' | 'copy-row'
@@ -49,11 +50,11 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
 
   const build = (): PlannedJobRequest | string => {
     if (baseError) return baseError
-    if (Number.isNaN(padN)) return 'Pad to a multiple of: type a positive whole number, or leave it empty.'
+    if (Number.isNaN(padN)) return `${explainCount('Pad to a multiple of', pad)} Or leave it empty.`
     let newSize: number | undefined
     if (target === 'size') {
       const n = parsePositiveInt(size)
-      if (n === null || Number.isNaN(n)) return 'New size: type the number of rows the embedding should have (a positive whole number).'
+      if (n === null || Number.isNaN(n)) return explainCount('New size', size) ?? 'New size: type the number of rows the embedding should have.'
       newSize = n
     } else if (target === 'tokenizer') {
       if (!table?.tokenizerSize) return 'The tokenizer length is not known for this folder (no readable tokenizer.json); type a size instead.'
@@ -79,6 +80,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
       build={build}
       runLabel="Resize"
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
+      onContinue={(path) => navigate({ screen: 'tokens', base: path })}
       form={
         <div className="form-grid">
           <fieldset className="field span-2">
@@ -86,7 +88,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
             <div className="target-options">
               <label>
                 <input type="radio" name="resize-target" checked={target === 'size'} onChange={() => setTarget('size')} /> Size
-                <input type="text" inputMode="numeric" aria-label="New size" className="size-input" placeholder={rows !== null ? String(rows) : 'e.g. 32064'} value={size} onFocus={() => setTarget('size')} onChange={(e) => setSize(e.target.value)} />
+                <input type="text" inputMode="numeric" aria-label="New size" className="size-input" placeholder={rows !== null ? String(rows) : 'e.g. 32064'} value={size} onFocus={() => setTarget('size')} onChange={(e) => setSize(e.target.value)} aria-invalid={target === 'size' && size.trim() !== '' && explainCount('New size', size) ? true : undefined} aria-describedby={target === 'size' && size.trim() !== '' && explainCount('New size', size) ? 'resize-size-error' : undefined} />
               </label>
               <label>
                 <input type="radio" name="resize-target" checked={target === 'tokenizer'} onChange={() => setTarget('tokenizer')} disabled={!table?.tokenizerSize} /> Tokenizer length
@@ -96,6 +98,11 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
                 <input type="radio" name="resize-target" checked={target === 'pad'} onChange={() => setTarget('pad')} /> Keep the size, only pad
               </label>
             </div>
+            {target === 'size' && size.trim() !== '' && explainCount('New size', size) ? (
+              <p className="field-error" id="resize-size-error">
+                {explainCount('New size', size)}
+              </p>
+            ) : null}
             <p className="field-hint">
               {rows !== null ? `Now ${formatInt(rows)} rows` : 'Current size unknown'}
               {finalRows !== null && rows !== null ? ` → ${formatInt(finalRows)} rows${finalRows > rows ? ` (+${formatInt(finalRows - rows)})` : finalRows < rows ? ` (−${formatInt(rows - finalRows)})` : ' (no change)'}` : ''}.

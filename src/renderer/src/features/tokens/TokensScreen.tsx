@@ -4,6 +4,7 @@ import type { VocabTruthTable } from '../../../../shared/vocab'
 import { formatInt } from '../../lib/format'
 import type { Navigate, NavRequest } from '../flow/nav'
 import { PathField } from '../flow/PathField'
+import { submitsOnEnter } from '../flow/OperationFlow'
 import { isAbsolutePath } from '../flow/paths'
 import { useOutput } from '../flow/use-output'
 import { entrySuggestions, useLibrary } from '../flow/use-library'
@@ -67,7 +68,8 @@ export function TokensScreen({ request, jobs, navigate, active }: { request: Nav
           <p className="subtle">Add tokens (special markers, or new vocabulary for a language) and grow the embedding to match, or resize the embedding, in one planned pass. The base stays untouched.</p>
         </div>
       </header>
-      <div className="panel">
+      {/* Enter in the base field reviews the plan of the open tab, as Enter in the tab's own fields does. */}
+      <div className="panel" onKeyDown={(e) => submitsOnEnter(e) && (e.preventDefault(), document.getElementById(tab === 'add' ? 'tokens-review' : 'resize-review')?.click())}>
         <PathField
           id="tokens-base"
           label="Base model"
