@@ -140,10 +140,11 @@ describe('key layouts: base_model_prefix (GPT-2 Hub checkpoints)', () => {
     const plan = await planMerge({ base, adapters: [{ dir: ad }], out: join(dir, 'out') })
     const c = plan.tensors.find((x) => x.name === 'h.0.attn.c_attn.weight')!
     expect(c.lora?.[0].kind).toBe('conv1d')
+    // Nothing outside the bare model is written, so the Hub layout (no prefix) is kept.
     expect(plan.tensors.some((x) => x.name.startsWith('transformer.'))).toBe(false)
   })
 
-  it('modules_to_save embedding + head (grown vocabulary) replace wte instead of adding transformer.wte', async () => {
+  it('modules_to_save embedding + head (grown vocabulary) replace wte instead of adding a second copy', async () => {
     const dir = await tempDir()
     const base = await gpt2Base(dir)
     const E = t('F32', [V + 3, H], 20)
@@ -151,14 +152,15 @@ describe('key layouts: base_model_prefix (GPT-2 Hub checkpoints)', () => {
     const ad = await writeAdapter(join(dir, 'ad'), { 'base_model.model.transformer.wte.weight': E, 'base_model.model.lm_head.weight': L }, { modules_to_save: ['wte', 'lm_head'] })
     const out = join(dir, 'out')
     const plan = await planMerge({ base, adapters: [{ dir: ad }], out })
-    expect(plan.tensors.some((x) => x.name.startsWith('transformer.'))).toBe(false)
     expect(plan.decisions.map((d) => d.code)).not.toContain('ADDED_TENSOR')
+    // The output holds lm_head, so the base tensors take the transformer. prefix (GPT2LMHeadModel's layout).
+    expect(plan.decisions.map((d) => d.code)).toContain('PREFIXED')
     await executePlan({ plan, runner: inProcessRunner() })
     const m = await readModel(out)
-    expect(m.get('wte.weight')!.shape).toEqual([V + 3, H])
-    expect(m.get('wte.weight')!.values).toEqual(E.values)
+    expect([...m.keys()].sort()).toEqual(['lm_head.weight', 'transformer.h.0.attn.c_attn.bias', 'transformer.h.0.attn.c_attn.weight', 'transformer.ln_f.weight', 'transformer.wpe.weight', 'transformer.wte.weight'])
+    expect(m.get('transformer.wte.weight')!.shape).toEqual([V + 3, H])
+    expect(m.get('transformer.wte.weight')!.values).toEqual(E.values)
     expect(m.get('lm_head.weight')!.values).toEqual(L.values)
-    expect(m.has('transformer.wte.weight')).toBe(false)
     expect((await readConfig(out)).vocab_size).toBe(V + 3)
   })
 })
@@ -186,6 +188,18 @@ describe('key layouts: transformers ≥ 4.52 VLM renames (Qwen2-VL / Qwen2.5-VL)
       })
     }
   }
+})
+
+describe('key layouts: a SEQ_CLS head added to an unprefixed GPT-2', () => {
+  it('score.weight is added and the base tensors take the transformer. prefix', async () => {
+    const dir = await tempDir()
+    const base = await writeModel(join(dir, 'gpt2'), { 'wte.weight': t('F32', [V, H], 1), 'h.0.attn.c_attn.weight': t('F32', [H, 3 * H], 3) }, { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: V, n_embd: H })
+    const p = 'base_model.model.transformer.h.0.attn.c_attn'
+    const ad = await writeAdapter(join(dir, 'ad'), { [`${p}.lora_A.weight`]: t('F32', [R, H], 10), [`${p}.lora_B.weight`]: t('F32', [3 * H, R], 11), 'base_model.model.score.weight': t('F32', [2, H], 12) }, { task_type: 'SEQ_CLS' })
+    const plan = await planMerge({ base, adapters: [{ dir: ad }], out: join(dir, 'out') })
+    expect(plan.tensors.map((x) => x.name).sort()).toEqual(['score.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.wte.weight'])
+    expect(plan.tensors.find((x) => x.name === 'transformer.h.0.attn.c_attn.weight')!.lora).toHaveLength(1)
+  })
 })
 
 describe('non-transformers folders', () => {

@@ -79,6 +79,31 @@ function layoutCandidates(names: string[], modelType: string | null | undefined)
   return out
 }
 
+/**
+ * A base saved from the bare model (GPT-2 Hub: `wte.weight`, `h.0…`) cannot also hold head tensors
+ * (`lm_head.weight`, `score.weight`): transformers then reads the checkpoint as a bare-model one and
+ * refuses the extra keys as a corrupted state dict. When the merge adds such tensors, every base
+ * tensor is written under base_model_prefix, the layout the head class's save_pretrained writes.
+ */
+function prefixBaseTensors(ctx: Ctx): void {
+  const prefix = ctx.info.modelType ? BASE_MODEL_PREFIX[ctx.info.modelType] : undefined
+  const baseNames = ctx.info.checkpoint.tensors
+  if (!prefix || [...baseNames.keys()].some((n) => n.startsWith(prefix + '.'))) return
+  const extra = [...ctx.drafts.keys()].filter((n) => !baseNames.has(n))
+  if (extra.length === 0) return
+  const renamed = new Map<string, TensorDraft>()
+  for (const [n, d] of ctx.drafts) {
+    const name = baseNames.has(n) ? `${prefix}.${n}` : n
+    renamed.set(name, { ...d, name })
+  }
+  ctx.drafts.clear()
+  for (const [n, d] of renamed) ctx.drafts.set(n, d)
+  ctx.decisions.push({
+    code: 'PREFIXED',
+    message: `The base stores its tensors without the "${prefix}." prefix (saved from the bare model), but the output also holds ${extra.join(', ')}. transformers would reject that mix, so every base tensor is written as "${prefix}.<name>", as the head model's save_pretrained does.`,
+  })
+}
+
 /** Alternative spellings of a tensor name across layouts (LLaVA v4/v5, AutoModel vs *ForCausalLM, base_model_prefix, VLM renames). */
 export function nameCandidates(name: string, modelType?: string | null): string[] {
   const c = [name]
@@ -466,6 +491,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
           : `config ${info.vocabConfigPath.join('.')} says ${info.vocabSize} but the merged embedding has ${embedRows} rows; the output sets it to ${embedRows}.`,
     })
   }
+  prefixBaseTensors(ctx)
   const text = info.config.text_config && typeof info.config.text_config === 'object' ? (info.config.text_config as JsonObject) : null
   const jsonEdits: { path: string[]; value: unknown }[] = []
   if (configEdits.tie_word_embeddings === false) {
