@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { GraftError } from '../errors'
-import { matchPattern, parseAdapterConfig } from './read-adapter'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { matchPattern, parseAdapterConfig, readAdapter } from './read-adapter'
 
 const FILE = '/x/adapter/adapter_config.json'
 const base = { peft_type: 'LORA', r: 8, lora_alpha: 16, target_modules: ['q_proj'] }
@@ -60,6 +63,11 @@ describe('parseAdapterConfig: non-PEFT LoRA files say what they are', () => {
     expect(e.code).toBe('UNSUPPORTED_ADAPTER')
     expect(e.message).toMatch(/MLX-LM LoRA.*not a PEFT adapter/)
     expect(e.hint).toMatch(/mlx_lm\.fuse|PEFT/)
+  })
+  it('an MLX-LM folder with adapters.safetensors and no adapter_config.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'graft-mlx-'))
+    await writeFile(join(dir, 'adapters.safetensors'), '')
+    await expect(readAdapter(dir)).rejects.toThrow(/MLX-LM LoRA/)
   })
   it('another LoRA format (JAX/qwix, custom)', () => {
     const e = refusal({ rank: 8, alpha: 16, module_path: '.*attn.*' })

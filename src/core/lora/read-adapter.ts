@@ -176,7 +176,13 @@ export function normalizeAdapterKey(key: string): string {
 
 export async function readAdapter(dir: string): Promise<Adapter> {
   const cfgPath = join(dir, 'adapter_config.json')
-  if (!(await pathExists(cfgPath))) throw new GraftError('NOT_A_MODEL', `${dir} has no adapter_config.json, so it is not a PEFT adapter.`, { file: dir, hint: 'Choose the folder PeftModel.save_pretrained wrote.' })
+  if (!(await pathExists(cfgPath))) {
+    const mlx = await pathExists(join(dir, 'adapters.safetensors'))
+    throw new GraftError('NOT_A_MODEL', `${dir} has no adapter_config.json, so it is not a PEFT adapter${mlx ? ' (its adapters.safetensors looks like an MLX-LM LoRA)' : ''}.`, {
+      file: dir,
+      hint: mlx ? 'Fuse it with MLX-LM itself (mlx_lm.fuse), or load it in Python and save it with PEFT first.' : 'Choose the folder PeftModel.save_pretrained wrote.',
+    })
+  }
   const raw = await readJsonFile(cfgPath)
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GraftError('BAD_CONFIG', `${cfgPath} is not a JSON object.`, { file: cfgPath })
   const config = parseAdapterConfig(raw as JsonObject, cfgPath)
