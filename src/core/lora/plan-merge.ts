@@ -154,9 +154,10 @@ function sanityWarnings(ctx: Ctx, row: PlanAdapter): void {
   if (w === 0) ctx.warnings.push({ code: 'WEIGHT_ZERO', message: `${row.path} has weight 0: its LoRA layers will not change anything; its modules_to_save tensors${row.fullTensors ? ` (${row.fullTensors})` : ''} are still replaced.` })
   else if (w < 0) ctx.warnings.push({ code: 'WEIGHT_NEGATIVE', message: `${row.path} has a negative weight (${w}): its LoRA delta is subtracted from the base.` })
   if (Math.abs(w) > USUAL_MAX_WEIGHT) ctx.warnings.push({ code: 'WEIGHT_HUGE', message: `${row.path} has weight ${w}, far outside 0–${USUAL_MAX_WEIGHT}; the merged model is likely to be broken.` })
+  // The scale from the config alone (a huge weight is reported above).
   for (const g of row.groups)
-    if (Math.abs(g.scale * w) > HUGE_SCALE)
-      ctx.warnings.push({ code: 'SCALE_HUGE', message: `${row.path}: ${g.modules} module(s) get scale s = ${+(g.scale * w).toPrecision(4)} (alpha ${g.alpha}, r ${g.rank}${row.useRslora ? ', rsLoRA' : ''}${w !== 1 ? `, weight ${w}` : ''}); usual values are below 10. Check lora_alpha in adapter_config.json.` })
+    if (Math.abs(g.scale) > HUGE_SCALE)
+      ctx.warnings.push({ code: 'SCALE_HUGE', message: `${row.path}: ${g.modules} module(s) get scale s = alpha/${row.useRslora ? '√r' : 'r'} = ${+g.scale.toPrecision(4)} (alpha ${g.alpha}, r ${g.rank}); usual values are below 10. Check lora_alpha in adapter_config.json.` })
 }
 
 function resolve(ctx: Ctx, name: string): string | null {
