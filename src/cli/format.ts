@@ -43,6 +43,17 @@ export function formatPlan(plan: Plan, opts: { all?: boolean } = {}): string {
   lines.push(plan.title)
   for (const i of plan.inputs) lines.push(`  ${i.role.padEnd(8)} ${i.path}${i.weight !== undefined && i.weight !== 1 ? `  (weight ${i.weight})` : ''}`)
   lines.push(`  output   ${plan.output.dir}  (${plan.output.shards.length} shard${plan.output.shards.length > 1 ? 's' : ''}, ${formatBytes(plan.output.totalBytes)}${plan.output.dtype !== 'keep' ? `, ${plan.output.dtype}` : ''})`)
+  if (plan.adapters?.length) {
+    lines.push('')
+    lines.push('Adapters (scale s = alpha/r, alpha/√r with rsLoRA; the merge adds weight·s·B·A):')
+    plan.adapters.forEach((a, i) => {
+      const flags = [a.useRslora ? 'rsLoRA' : '', a.useDora ? 'DoRA' : ''].filter(Boolean).join(', ')
+      const g = a.groups.length === 1 ? a.groups[0] : null
+      const hyper = g ? `r=${g.rank} alpha=${g.alpha} s=${+g.scale.toPrecision(6)}` : a.groups.length === 0 ? `r=${a.configR} alpha=${a.loraAlpha} (no LoRA modules)` : `r/alpha per module (patterns)`
+      lines.push(`  ${i + 1}. ${a.path}  weight ${a.weight}  ${hyper}${flags ? `  [${flags}]` : ''}${a.fullTensors ? `  ${a.fullTensors} full tensor${a.fullTensors > 1 ? 's' : ''} replaced/added` : ''}`)
+      if (!g) for (const x of a.groups) lines.push(`       r=${x.rank} alpha=${x.alpha} s=${+x.scale.toPrecision(6)}  ${x.modules} module${x.modules > 1 ? 's' : ''}`)
+    })
+  }
   const counts = new Map<string, number>()
   for (const t of plan.tensors) counts.set(t.recipe.join('+'), (counts.get(t.recipe.join('+')) ?? 0) + 1)
   lines.push('')

@@ -20,6 +20,23 @@ export interface Plan {
   decisions: PlanNote[]
   warnings: PlanNote[]
   estimates: PlanEstimates
+  /** Merge only: each adapter's hyperparameters and weight, in merge order. */
+  adapters?: PlanAdapter[]
+}
+
+/** One adapter of a merge, as the plan shows it (path, r, alpha, scale, weight, variant flags). */
+export interface PlanAdapter {
+  path: string
+  weight: number
+  /** `r` as adapter_config.json states it (the merge uses each module's tensor rank). */
+  configR: number
+  loraAlpha: number
+  useRslora: boolean
+  useDora: boolean
+  /** LoRA modules grouped by rank and alpha; scale = alpha/r (alpha/√r with rsLoRA), before the weight. */
+  groups: { rank: number; alpha: number; scale: number; modules: number }[]
+  /** Full tensors the adapter replaces or adds (modules_to_save, saved embeddings). */
+  fullTensors: number
 }
 
 export interface PlanInput {

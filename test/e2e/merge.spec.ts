@@ -90,6 +90,10 @@ test('merging the demo adapter: preflight plan, progress, verified result, and I
   await expect(stage.locator('.estimates')).toContainText('Disk space needed')
   await expect(stage.locator('.estimates')).toContainText('Time (at 200 MB/s)')
   await expect(stage.locator('.changed tbody tr')).toHaveCount(16)
+  // The adapters table: path, weight, r, lora_alpha and the scale s = alpha/r.
+  const adaptersTable = stage.locator('.plan-adapters tbody tr')
+  await expect(adaptersTable).toHaveCount(1)
+  await expect(adaptersTable.locator('td')).toHaveText([join(DEMO, 'adapter'), '1', '8', '16', '2', '14 LoRA · 2 replaced', 'LoRA'])
   await page.screenshot({ path: join(SHOTS, 'merge-plan.png'), fullPage: true })
   await page.emulateMedia({ colorScheme: 'dark' })
   await page.screenshot({ path: join(SHOTS, 'merge-plan-dark.png'), fullPage: true })

@@ -1,6 +1,6 @@
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { isFloatDtype, type Dtype } from '../../shared/dtypes'
-import type { FileEdit, LoraTerm, Plan, PlanNote, RowStat, TensorRef } from '../../shared/plan'
+import type { FileEdit, LoraTerm, Plan, PlanAdapter, PlanNote, RowStat, TensorRef } from '../../shared/plan'
 import { initFor, type InitStrategy } from '../vocab/plan-resize'
 import { GraftError } from '../errors'
 import { readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
@@ -31,8 +31,81 @@ const LORA_SUFFIXES = ['.lora_A.weight', '.lora_B.weight', '.lora_B.bias', '.lor
 type LoraSuffix = (typeof LORA_SUFFIXES)[number]
 
 
-/** Alternative spellings of a tensor name across layouts (LLaVA v4/v5, AutoModel vs *ForCausalLM). */
-export function nameCandidates(name: string): string[] {
+/**
+ * transformers' `base_model_prefix` per model_type where Hub checkpoints were saved from the bare
+ * model (GPT-2's `h.0…`, `wte.weight`) while PEFT wraps the head class and writes `transformer.h.0…`.
+ */
+const BASE_MODEL_PREFIX: Record<string, string> = {
+  gpt2: 'transformer',
+  bloom: 'transformer',
+  gptj: 'transformer',
+  gpt_neo: 'transformer',
+  gpt_bigcode: 'transformer',
+  codegen: 'transformer',
+  falcon: 'transformer',
+  mpt: 'transformer',
+  'openai-gpt': 'transformer',
+  gpt_neox: 'gpt_neox',
+  bert: 'bert',
+  roberta: 'roberta',
+  'xlm-roberta': 'roberta',
+  distilbert: 'distilbert',
+}
+
+/**
+ * transformers ≥ 4.52 `_checkpoint_conversion_mapping` (modeling_qwen2_vl.py, modeling_qwen2_5_vl.py):
+ * Hub checkpoints keep `model.layers…` / `visual…`, loaded modules are `model.language_model.layers…` /
+ * `model.visual…`, and PEFT saves adapters under the loaded names. Each rule maps a Hub prefix to a
+ * loaded prefix; `except` lists Hub-side prefixes the rule leaves alone (the regex's look-ahead).
+ */
+const CHECKPOINT_RENAMES: Record<string, { hub: string; loaded: string; except?: string[] }[]> = {}
+for (const t of ['qwen2_vl', 'qwen2_5_vl'])
+  CHECKPOINT_RENAMES[t] = [
+    { hub: 'visual.', loaded: 'model.visual.' },
+    { hub: 'model.', loaded: 'model.language_model.', except: ['model.language_model.', 'model.visual.'] },
+  ]
+
+/** Spellings of `name` under the model type's base_model_prefix and checkpoint renames (both directions). */
+function layoutCandidates(names: string[], modelType: string | null | undefined): string[] {
+  const out: string[] = []
+  const prefix = modelType ? BASE_MODEL_PREFIX[modelType] : undefined
+  for (const n of names) {
+    if (prefix) out.push(n.startsWith(prefix + '.') ? n.slice(prefix.length + 1) : `${prefix}.${n}`)
+    for (const r of (modelType && CHECKPOINT_RENAMES[modelType]) || []) {
+      if (n.startsWith(r.loaded)) out.push(r.hub + n.slice(r.loaded.length))
+      if (n.startsWith(r.hub) && !(r.except ?? []).some((e) => n.startsWith(e))) out.push(r.loaded + n.slice(r.hub.length))
+    }
+  }
+  return out
+}
+
+/**
+ * A base saved from the bare model (GPT-2 Hub: `wte.weight`, `h.0…`) cannot also hold head tensors
+ * (`lm_head.weight`, `score.weight`): transformers then reads the checkpoint as a bare-model one and
+ * refuses the extra keys as a corrupted state dict. When the merge adds such tensors, every base
+ * tensor is written under base_model_prefix, the layout the head class's save_pretrained writes.
+ */
+function prefixBaseTensors(ctx: Ctx): void {
+  const prefix = ctx.info.modelType ? BASE_MODEL_PREFIX[ctx.info.modelType] : undefined
+  const baseNames = ctx.info.checkpoint.tensors
+  if (!prefix || [...baseNames.keys()].some((n) => n.startsWith(prefix + '.'))) return
+  const extra = [...ctx.drafts.keys()].filter((n) => !baseNames.has(n))
+  if (extra.length === 0) return
+  const renamed = new Map<string, TensorDraft>()
+  for (const [n, d] of ctx.drafts) {
+    const name = baseNames.has(n) ? `${prefix}.${n}` : n
+    renamed.set(name, { ...d, name })
+  }
+  ctx.drafts.clear()
+  for (const [n, d] of renamed) ctx.drafts.set(n, d)
+  ctx.decisions.push({
+    code: 'PREFIXED',
+    message: `The base stores its tensors without the "${prefix}." prefix (saved from the bare model), but the output also holds ${extra.join(', ')}. transformers would reject that mix, so every base tensor is written as "${prefix}.<name>", as the head model's save_pretrained does.`,
+  })
+}
+
+/** Alternative spellings of a tensor name across layouts (LLaVA v4/v5, AutoModel vs *ForCausalLM, base_model_prefix, VLM renames). */
+export function nameCandidates(name: string, modelType?: string | null): string[] {
   const c = [name]
   const swap = (from: string, to: string) => {
     if (name.startsWith(from)) c.push(to + name.slice(from.length))
@@ -47,6 +120,7 @@ export function nameCandidates(name: string): string[] {
   swap('multi_modal_projector.', 'model.multi_modal_projector.')
   if (name.startsWith('model.')) c.push(name.slice(6))
   else c.push('model.' + name)
+  c.push(...layoutCandidates([name], modelType))
   return c
 }
 
@@ -65,10 +139,29 @@ interface Ctx {
   lastGroup: number
   /** Adapter modules that match no base tensor, reported together. */
   unmatched: string[]
+  /** The plan's adapters table, one row per adapter. */
+  adapterRows: PlanAdapter[]
+}
+
+/** A LoRA scale s = alpha/r (times the weight) above this is almost surely a typo or a hostile config. */
+const HUGE_SCALE = 100
+/** Weights beyond ±this are far outside what merge recipes use (0–1, occasionally up to 2). */
+const USUAL_MAX_WEIGHT = 2
+
+/** Warnings for legal but absurd weights and scales, so the plan does not read "No warnings" for a destroyed model. */
+function sanityWarnings(ctx: Ctx, row: PlanAdapter): void {
+  const w = row.weight
+  if (w === 0) ctx.warnings.push({ code: 'WEIGHT_ZERO', message: `${row.path} has weight 0: its LoRA layers will not change anything; its modules_to_save tensors${row.fullTensors ? ` (${row.fullTensors})` : ''} are still replaced.` })
+  else if (w < 0) ctx.warnings.push({ code: 'WEIGHT_NEGATIVE', message: `${row.path} has a negative weight (${w}): its LoRA delta is subtracted from the base.` })
+  if (Math.abs(w) > USUAL_MAX_WEIGHT) ctx.warnings.push({ code: 'WEIGHT_HUGE', message: `${row.path} has weight ${w}, far outside 0–${USUAL_MAX_WEIGHT}; the merged model is likely to be broken.` })
+  // The scale from the config alone (a huge weight is reported above).
+  for (const g of row.groups)
+    if (Math.abs(g.scale) > HUGE_SCALE)
+      ctx.warnings.push({ code: 'SCALE_HUGE', message: `${row.path}: ${g.modules} module(s) get scale s = alpha/${row.useRslora ? '√r' : 'r'} = ${+g.scale.toPrecision(4)} (alpha ${g.alpha}, r ${g.rank}); usual values are below 10. Check lora_alpha in adapter_config.json.` })
 }
 
 function resolve(ctx: Ctx, name: string): string | null {
-  for (const c of nameCandidates(name)) if (ctx.drafts.has(c)) return c
+  for (const c of nameCandidates(name, ctx.info.modelType)) if (ctx.drafts.has(c)) return c
   return null
 }
 
@@ -103,10 +196,17 @@ function applyFullTensors(ctx: Ctx, ad: Adapter, ai: number): void {
       const d = ctx.outDtype(ctx.info.dtype as Dtype)
       ctx.drafts.set(stripped, { name: stripped, dtype: d, shape: ref.shape, source: ref, sourceRole: 'adapter', group: ctx.lastGroup, note: `new tensor from ${ad.dir} (not in the base)` })
       ctx.decisions.push({ code: 'ADDED_TENSOR', message: `${stripped} is not in the base; it is added from the adapter (modules_to_save).` })
+      ctx.adapterRows[ai].fullTensors++
       continue
     }
     const draft = ctx.drafts.get(target)!
     const isVocab = target === ctx.info.embedName || target === ctx.virtualHead || target === ctx.info.headName
+    if (isVocab && ref.shape.length === draft.shape.length && ref.shape[0] < draft.shape[0])
+      throw new GraftError('SHAPE_MISMATCH', `Adapter tensor "${key}" has ${ref.shape[0]} rows but the base's ${target} has ${draft.shape[0]}: merging it would shrink the vocabulary and leave tokens ${ref.shape[0]}…${draft.shape[0] - 1} without an embedding.`, {
+        file: ad.dir,
+        tensor: key,
+        hint: 'This adapter was trained on a base with a smaller vocabulary; choose the base it names in adapter_config.json (base_model_name_or_path).',
+      })
     if (shapeStr(ref.shape) !== shapeStr(draft.shape)) {
       const sameTrailing = ref.shape.length === draft.shape.length && ref.shape.slice(1).join() === draft.shape.slice(1).join()
       if (!(isVocab && sameTrailing))
@@ -123,6 +223,7 @@ function applyFullTensors(ctx: Ctx, ad: Adapter, ai: number): void {
     draft.sourceRole = 'adapter'
     draft.shape = [...ref.shape]
     draft.note = `replace from ${key} (${isBaseLayer ? 'saved base layer' : 'modules_to_save / saved tensor'})`
+    ctx.adapterRows[ai].fullTensors++
     touch(ctx, target, isBaseLayer ? 'saved-base-layer' : 'replace')
   }
 }
@@ -137,6 +238,7 @@ function applyLoraModules(ctx: Ctx, ad: Adapter, ai: number, weight: number): vo
     modules.get(path)![suf] = ref
   }
   const cfg = ad.config
+  const rankMismatch: string[] = []
   for (const [path, parts] of modules) {
     const target = resolve(ctx, path + '.weight')
     if (!target) {
@@ -186,7 +288,15 @@ function applyLoraModules(ctx: Ctx, ad: Adapter, ai: number, weight: number): vo
       if (kind === 'conv1d' && !cfg.fanInFanOut) ctx.warnings.push({ code: 'FAN_IN_FAN_OUT', message: `${path} is a Conv1D layer; merged with the transposed delta as PEFT does (fan_in_fan_out is decided by layer type).` })
     }
     const alpha = matchPattern(cfg.alphaPattern, path) ?? cfg.loraAlpha
-    const scaling = (cfg.useRslora ? alpha / Math.sqrt(r) : alpha / r) * weight
+    const scale = cfg.useRslora ? alpha / Math.sqrt(r) : alpha / r
+    const scaling = scale * weight
+    const row = ctx.adapterRows[ai]
+    const group = row.groups.find((g) => g.rank === r && g.alpha === alpha)
+    if (group) group.modules++
+    else row.groups.push({ rank: r, alpha, scale, modules: 1 })
+    const patternRank = matchPattern(cfg.rankPattern, path)
+    const configRank = patternRank ?? cfg.r
+    if (configRank !== r) rankMismatch.push(`${path} (tensors r=${r}, config ${patternRank !== undefined ? 'rank_pattern' : 'r'}=${configRank})`)
     const term: LoraTerm = { adapter: ai, kind, a, b, rank: r, alpha, scaling, rounding: kind === 'embedding' ? 'double' : 'single' }
     if (draft.dora) throw new GraftError('UNSUPPORTED_ADAPTER', `${target} already has a DoRA rescale from another adapter; DoRA adapters cannot be stacked in one merge.`, { tensor: target })
     draft.lora = [...(draft.lora ?? []), term]
@@ -208,6 +318,11 @@ function applyLoraModules(ctx: Ctx, ad: Adapter, ai: number, weight: number): vo
       bd.biasTerms = [...(bd.biasTerms ?? []), { adapter: ai, bias: parts['.lora_B.bias'], scaling }]
     }
   }
+  if (rankMismatch.length)
+    ctx.warnings.push({
+      code: 'RANK_MISMATCH',
+      message: `${ad.dir}: the rank in adapter_config.json disagrees with the saved tensors for ${rankMismatch.length} module(s): ${rankMismatch.slice(0, 3).join(', ')}${rankMismatch.length > 3 ? ', …' : ''}. PEFT would refuse to load this adapter; Graft merges with the tensors' rank.`,
+    })
   // Stacking DoRA with more LoRA after it would change the norm; refuse rather than guess.
   for (const d of ctx.drafts.values()) {
     if (d.dora && d.lora && d.lora[d.lora.length - 1].adapter !== d.dora.adapter)
@@ -251,7 +366,15 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       file: req.base,
       hint: 'Merge into the unquantized original model instead; merging into quantized weights is lossy.',
     })
+  const weightFiles = info.checkpoint.files.map((f) => basename(f))
+  if (typeof info.config._class_name === 'string' || weightFiles.some((f) => f.startsWith('diffusion_pytorch_model')))
+    throw new GraftError('UNSUPPORTED_MODEL', `${req.base} is a diffusers folder (${typeof info.config._class_name === 'string' ? `_class_name ${info.config._class_name}, ` : ''}weights ${weightFiles.join(', ')}), not a transformers model.`, {
+      file: req.base,
+      hint: 'Graft writes transformers layouts (model.safetensors), which diffusers would not find. Merge this LoRA with diffusers itself (load_lora_weights + fuse_lora, or PEFT merge_and_unload on the UNet) and save_pretrained.',
+    })
   if (req.adapters.length === 0) throw new GraftError('BAD_REQUEST', 'No adapter was given.', { hint: 'Pass at least one --adapter DIR.' })
+  for (const a of req.adapters)
+    if (a.weight !== undefined && !Number.isFinite(a.weight)) throw new GraftError('BAD_REQUEST', `The weight of adapter ${a.dir} is ${a.weight}; it must be a finite number.`, { file: a.dir, hint: 'Give a weight such as 1 or 0.5 (DIR:WEIGHT on the command line).' })
   const adapters = await Promise.all(req.adapters.map((a) => readAdapter(a.dir)))
   const dtypeChoice = req.dtype ?? 'keep'
   const outDtype = (d: Dtype): Dtype => (dtypeChoice !== 'keep' && isFloatDtype(d) ? dtypeChoice : d)
@@ -272,6 +395,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     headTouched: new Set(),
     lastGroup: Math.max(0, info.checkpoint.files.length - 1),
     unmatched: [],
+    adapterRows: adapters.map((ad, i) => ({ path: ad.dir, weight: req.adapters[i].weight ?? 1, configR: ad.config.r, loraAlpha: ad.config.loraAlpha, useRslora: ad.config.useRslora, useDora: ad.config.useDora, groups: [], fullTensors: 0 })),
   }
   // A tied model's head is the embedding (transformers re-ties on load, even over a head tensor in the file).
   const fileHead = info.tied && info.headName ? drafts.get(info.headName)! : null
@@ -285,6 +409,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
   adapters.forEach((ad, i) => applyFullTensors(ctx, ad, i))
   adapters.forEach((ad, i) => applyLoraModules(ctx, ad, i, req.adapters[i].weight ?? 1))
   adapters.forEach((ad) => applyTrainableTokens(ctx, ad))
+  ctx.adapterRows.forEach((row) => sanityWarnings(ctx, row))
   if (ctx.unmatched.length > 0) {
     const shown = ctx.unmatched.slice(0, 8).join(', ')
     throw new GraftError('ADAPTER_MISMATCH', `${ctx.unmatched.length} adapter module(s) match no tensor of ${info.dir}: ${shown}${ctx.unmatched.length > 8 ? ', …' : ''}.`, {
@@ -377,9 +502,13 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     configEdits.vocab_size = embedRows
     ctx.decisions.push({
       code: 'VOCAB_RESIZED',
-      message: `The adapter carries embeddings with ${embedRows} rows; the base has ${info.vocabSize}. The output uses ${embedRows} rows and config ${info.vocabConfigPath.join('.')}=${embedRows}, as resize_token_embeddings before loading the adapter would.`,
+      message:
+        embedRows > info.vocabSize
+          ? `The vocabulary grows from ${info.vocabSize} to ${embedRows} rows (the adapter carries embeddings with ${embedRows} rows). The output sets config ${info.vocabConfigPath.join('.')}=${embedRows}, as resize_token_embeddings before loading the adapter would.`
+          : `config ${info.vocabConfigPath.join('.')} says ${info.vocabSize} but the merged embedding has ${embedRows} rows; the output sets it to ${embedRows}.`,
     })
   }
+  prefixBaseTensors(ctx)
   const jsonEdits: { path: string[]; value: unknown }[] = []
   if (configEdits.tie_word_embeddings === false) {
     // Where transformers reads it (text_config of composite models, created if absent), and at the top.
@@ -421,6 +550,7 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     decisions: ctx.decisions,
     warnings: ctx.warnings,
   })
+  plan.adapters = ctx.adapterRows
   plan.files.push(...(await provenanceFiles({ plan, adapters: adapters.map((a) => ({ dir: a.dir, config: a.config.raw })), baseReadme: join(info.dir, 'README.md') })))
   return plan
 }

@@ -1,5 +1,5 @@
 import { useDeferredValue, useMemo, useState } from 'react'
-import type { Plan, PlanNote, RecipeKind, TensorPlan } from '../../../../shared/plan'
+import type { Plan, PlanAdapter, PlanNote, RecipeKind, TensorPlan } from '../../../../shared/plan'
 import { formatBytes, formatDuration, formatInt, formatShape } from '../../lib/format'
 
 /** Time estimates assume this much disk throughput: conservative for SSDs, so a run is rarely slower. */
@@ -46,6 +46,8 @@ export function PlanView({ plan }: { plan: Plan }) {
 
       <NoteList kind="warning" notes={plan.warnings} empty="No warnings." />
       <NoteList kind="decision" notes={plan.decisions} empty="No automatic decisions: Graft does exactly what you asked." />
+
+      {plan.adapters?.length ? <AdaptersTable adapters={plan.adapters} /> : null}
 
       <div className="plan-grid">
         <section className="plan-card" aria-labelledby="plan-recipes">
@@ -119,6 +121,62 @@ export function NoteList({ kind, notes, empty }: { kind: 'warning' | 'decision';
           </li>
         ))}
       </ul>
+    </section>
+  )
+}
+
+const num = (x: number) => String(+x.toPrecision(6))
+
+/** Each adapter's path, weight, r, alpha and scale s (per rank/alpha group when patterns differ), and its flags. */
+export function AdaptersTable({ adapters }: { adapters: PlanAdapter[] }) {
+  return (
+    <section className="plan-adapters" aria-labelledby="plan-adapters">
+      <h3 id="plan-adapters">Adapters ({adapters.length})</h3>
+      <div className="table-wrap">
+        <table className="tensor-table">
+          <thead>
+            <tr>
+              <th scope="col">Adapter</th>
+              <th scope="col">Weight</th>
+              <th scope="col">r</th>
+              <th scope="col">lora_alpha</th>
+              <th scope="col" title="alpha/r, or alpha/√r with rsLoRA; the merge adds weight·s·B·A">
+                Scale s
+              </th>
+              <th scope="col">Modules</th>
+              <th scope="col">Variant</th>
+            </tr>
+          </thead>
+          <tbody>
+            {adapters.flatMap((a, i) => {
+              const groups = a.groups.length ? a.groups : [null]
+              const flags = [a.useRslora ? 'rsLoRA' : '', a.useDora ? 'DoRA' : ''].filter(Boolean).join(', ') || 'LoRA'
+              return groups.map((g, k) => (
+                <tr key={`${i}-${k}`}>
+                  {k === 0 ? (
+                    <>
+                      <td className="mono" rowSpan={groups.length}>
+                        {a.path}
+                      </td>
+                      <td rowSpan={groups.length} className={a.weight === 1 ? undefined : 'weight-unusual'}>
+                        {num(a.weight)}
+                      </td>
+                    </>
+                  ) : null}
+                  <td>{g ? g.rank : a.configR}</td>
+                  <td>{num(g ? g.alpha : a.loraAlpha)}</td>
+                  <td>{g ? num(g.scale) : '—'}</td>
+                  <td>
+                    {g ? `${g.modules} LoRA` : 'no LoRA'}
+                    {k === 0 && a.fullTensors ? ` · ${a.fullTensors} replaced` : ''}
+                  </td>
+                  {k === 0 ? <td rowSpan={groups.length}>{flags}</td> : null}
+                </tr>
+              ))
+            })}
+          </tbody>
+        </table>
+      </div>
     </section>
   )
 }
