@@ -96,6 +96,8 @@ interface Family {
   tied: boolean
   /** Where a tied model's head is written when untied. */
   headOut?: string
+  /** A bare-model base (no base_model_prefix) that gains a head is written under this prefix, as PEFT/transformers save it (golden gpt2_hub_unprefixed_lora_mts). */
+  mergedPrefix?: string
   /** Saved copies of the embedding (T5). */
   copies?: string[]
   /** Other tensors (name → shape). */
@@ -187,6 +189,7 @@ const FAMILIES: Family[] = [
     head: null,
     tied: true,
     headOut: 'lm_head.weight',
+    mergedPrefix: 'transformer.',
     others: { 'wpe.weight': [16, H], 'h.0.attn.c_attn.weight': [H, 3 * H] },
     config: { model_type: 'gpt2', vocab_size: V, n_embd: H },
     vocabFields: ['vocab_size'],
@@ -427,7 +430,8 @@ describe.each(FAMILIES)('$name', (f) => {
     await executePlan({ plan, runner: inProcessRunner() })
     const out = await readModel(plan.output.dir)
     const config = await readConfig(plan.output.dir)
-    expect(out.get(f.embed)!.values).toEqual(E.values.map((x) => refRound(f.dtype, x)))
+    const body = (name: string) => (f.mergedPrefix ?? '') + name
+    expect(out.get(body(f.embed))!.values).toEqual(E.values.map((x) => refRound(f.dtype, x)))
     expect(out.get(headKey)!.values).toEqual(L.values.map((x) => refRound(f.dtype, x)))
     for (const c of f.copies ?? []) expect(out.get(c)!.values, c).toEqual(out.get(f.embed)!.values)
     for (const k of f.vocabFields) expect(field(config, k), k).toBe(V + 3)
@@ -436,7 +440,7 @@ describe.each(FAMILIES)('$name', (f) => {
       expect(plan.decisions.map((d) => d.code)).toContain('UNTIED')
       expect(field(config, f.tieField), f.tieField).toBe(false)
     }
-    for (const name of Object.keys(f.others)) expect(out.get(name)!.values, name).toEqual(bt[name].values)
+    for (const name of Object.keys(f.others)) expect(out.get(body(name))!.values, name).toEqual(bt[name].values)
   })
 })
 

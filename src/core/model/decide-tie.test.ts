@@ -5,7 +5,7 @@ describe('decideTie: as transformers decides on load', () => {
   it('the flag where get_text_config(decoder=True) reads it wins over the top level', () => {
     const d = decideTie({ model_type: 'gemma3', tie_word_embeddings: false, text_config: { model_type: 'gemma3_text', tie_word_embeddings: true } }, null)
     expect(d).toMatchObject({ tied: true, flag: true, flagPath: ['text_config', 'tie_word_embeddings'] })
-    expect(d.reason).toMatch(/top-level false is not what transformers reads/)
+    expect(d.reason).toMatch(/reads text_config.tie_word_embeddings, not the top-level false/)
   })
 
   it('F4: a Gemma-3 config untied only at the top level is re-tied by the Gemma3TextConfig default', () => {

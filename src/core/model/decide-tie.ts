@@ -71,11 +71,11 @@ export function decideTie(config: JsonObject, headInFile: string | null): TieDec
   const text = key ? (config[key] as JsonObject) : config
   const flagPath = key ? [key, 'tie_word_embeddings'] : ['tie_word_embeddings']
   const field = flagPath.join('.')
-  const stale = (tied: boolean) => (tied && headInFile ? `; ${headInFile} in the file is not used, because transformers ties the head to the embedding on load` : '')
+  const stale = (tied: boolean) => (tied && headInFile ? `; ${headInFile} in the file is not used by transformers 4.x, which ties the head to the embedding on load (transformers 5 keeps a head that differs from the embedding, so the output states the tie explicitly when Graft changes either)` : '')
   const raw = text.tie_word_embeddings
   if (typeof raw === 'boolean') {
     const top = key ? config.tie_word_embeddings : undefined
-    const ignoredTop = typeof top === 'boolean' && top !== raw ? ` (the top-level ${top} is not what transformers reads)` : ''
+    const ignoredTop = typeof top === 'boolean' && top !== raw ? ` (transformers 4.x reads ${field}, not the top-level ${top}; Graft writes both when it unties)` : ''
     return { tied: raw, flag: raw, flagPath, reason: `config ${field} is ${raw}${ignoredTop}${stale(raw)}` }
   }
   const ownType = typeof text.model_type === 'string' ? text.model_type : null
