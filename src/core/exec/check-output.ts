@@ -4,6 +4,9 @@ import { homedir } from 'node:os'
 import { dirname, join, parse, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plan, PlanProblem, TensorRef } from '../../shared/plan'
+import type { GraftOutputInfo } from '../../shared/api'
+
+export type { GraftOutputInfo }
 
 /** The provenance file every Graft output holds; only a folder with it may be replaced. */
 export const PROVENANCE_FILE = 'graft_provenance.json'
@@ -18,16 +21,6 @@ const SYSTEM_TREE_EXCEPTIONS_POSIX = ['/usr/local']
 /** Folders an output may not be, though it may lie inside them. */
 const SYSTEM_ROOTS_POSIX = ['/', '/home', '/root', '/tmp', '/var', '/opt', '/mnt', '/media', '/srv', '/Users', '/Volumes', '/Applications', '/Library', '/private', '/private/tmp']
 const SYSTEM_TREES_WIN = ['windows', 'program files', 'program files (x86)', 'programdata']
-
-/** What an existing Graft output says about itself (from graft_provenance.json). */
-export interface GraftOutputInfo {
-  operation: string
-  /** ISO time it was written, when recorded. */
-  created: string | null
-  graftVersion: string | null
-  /** Total size of its files in bytes (a lower bound past SIZE_WALK_MAX_ENTRIES). */
-  bytes: number
-}
 
 export interface OutputCheck {
   /** The output folder as the user gave it, made absolute. */

@@ -8,6 +8,7 @@ import { scanLibrary } from '../../core/library/scan-library'
 import { summarizeModel } from '../../core/library/summarize-model'
 import type { EntryOrigin } from '../../core/library/describe-folder'
 import { planMerge } from '../../core/lora/plan-merge'
+import { checkOutput } from '../../core/exec/check-output'
 import { adapterDeltaNorms } from '../../core/lora/adapter-delta-norms'
 import type { JobManager } from '../jobs/job-manager'
 import { MAX_RECENT_FOLDERS, type SettingsStore } from '../settings/settings-store'
@@ -85,6 +86,10 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
         throw new GraftError('UNAVAILABLE', `Graft cannot open ${dir} in a file manager here. ${ctx.openFolderNote ?? ''}`.trim(), { file: dir, hint: 'Open the folder in your file manager yourself (the path can be copied from the page).' })
       await ctx.openFolder(dir)
       return { path: dir }
+    },
+    async 'paths.checkOutput'({ out, inputs }) {
+      const c = checkOutput({ out, inputs, resourcesDir: resourcesDirOf(demoDir) })
+      return { ok: c.problems.length === 0, ...c }
     },
     async 'library.list'(p) {
       const s = ctx.settings.get()
@@ -174,6 +179,11 @@ async function existingFolder(path: string): Promise<string> {
   if (await stat(join(dir, 'Contents', 'Info.plist')).then((s) => s.isFile(), () => false))
     throw new GraftError('BAD_REQUEST', `${dir} is an application bundle: Graft opens only plain folders.`, { file: dir, hint: 'Open the folder that holds it instead.' })
   return dir
+}
+
+/** The app's resources folder (which holds demo/): no output may be written there. */
+function resourcesDirOf(demoDir: string): string {
+  return basename(dirname(demoDir)) === 'resources' ? dirname(demoDir) : demoDir
 }
 
 function isInside(parent: string, child: string): boolean {
