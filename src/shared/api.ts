@@ -406,6 +406,8 @@ export interface AppInfo {
   version: string
   mode: 'electron' | 'web'
   demoDir: string
+  /** Where new outputs are suggested: ~/Graft/outputs (GRAFT_OUTPUTS_DIR overrides it). */
+  outputsDir: string
   platform: string
   offline: boolean
   /** Whether app.openFolder can show a folder in the system file manager here. */

@@ -263,7 +263,8 @@ function overlap(out: string, inp: string, how: 'is' | 'inside' | 'contains'): P
 /** The problem that an existing Graft output raises when the run may not replace it. */
 export function outputExistsProblem(check: OutputCheck): PlanProblem {
   const g = check.graftOutput
-  const what = g ? ` (a Graft ${g.operation} output${g.created ? ` written ${g.created}` : ''})` : ''
+  const when = g?.created && !Number.isNaN(Date.parse(g.created)) ? `${new Date(g.created).toISOString().slice(0, 16).replace('T', ' ')} UTC` : null
+  const what = g ? ` (a Graft ${g.operation} output${when ? ` written ${when}` : ''})` : ''
   return { code: 'OUTPUT_EXISTS', message: `${check.out} already exists${what}.`, file: check.out, hint: 'Choose a new output folder, or confirm that Graft may replace it.' }
 }
 

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
 import { GRAFT_VERSION } from '../../shared/version'
@@ -74,6 +75,7 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
         version: GRAFT_VERSION,
         mode: ctx.mode,
         demoDir,
+        outputsDir: env.GRAFT_OUTPUTS_DIR ? resolve(env.GRAFT_OUTPUTS_DIR) : join(homedir(), 'Graft', 'outputs'),
         platform: process.platform,
         offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1',
         canOpenFolders,

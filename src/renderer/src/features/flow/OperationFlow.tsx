@@ -7,6 +7,7 @@ import { call, errorInfoOf } from '../../lib/api'
 import { JobProgressView } from './JobProgressView'
 import { OpenFolderButton } from './OpenFolderButton'
 import { PlanView } from './PlanView'
+import { ReplaceDialog } from './ReplaceDialog'
 import { asPlannedResult, VerificationSummary } from './ResultView'
 
 type Stage =
@@ -36,6 +37,8 @@ export interface OperationFlowProps {
   autoPlan?: boolean
   /** Shown in the result stage beside "Inspect output". */
   resultExtra?: (outDir: string) => ReactNode
+  /** "Start over" after a run: the form moves its output on to a fresh folder name. */
+  onStartOver?: (usedOutDir: string) => void
 }
 
 /**
@@ -43,9 +46,11 @@ export interface OperationFlowProps {
  * written) → run (jobs.start; progress, cancel) → result (verification, Inspect output, Open
  * folder). The form stays mounted, so going back keeps what was typed.
  */
-export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra }: OperationFlowProps) {
+export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra, onStartOver }: OperationFlowProps) {
   const [stage, setStage] = useState<Stage>({ step: 'form' })
   const [error, setError] = useState<ErrorInfo | null>(null)
+  /** A run that would replace an existing output waits for the user's confirmation here. */
+  const [replacing, setReplacing] = useState<{ request: PlannedJobRequest; plan: Plan } | null>(null)
   const headRef = useRef<HTMLHeadingElement>(null)
   const job = stage.step === 'job' && stage.jobId ? (jobs.find((j) => j.id === stage.jobId) ?? null) : null
   const ended = job !== null && job.state !== 'running' && job.state !== 'queued'
@@ -88,6 +93,12 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
       setStage({ step: 'plan', request, plan })
     }
   }
+  /** Run, but ask first when the plan says the output folder already holds a Graft output. */
+  const runChecked = (request: PlannedJobRequest, plan: Plan) => {
+    if (plan.warnings.some((w) => w.code === 'OUTPUT_EXISTS')) setReplacing({ request, plan })
+    else void run(request, plan)
+  }
+  const blocked = stage.step === 'plan' && (stage.plan.errors?.length ?? 0) > 0
   const cancel = async (jobId: string) => {
     try {
       await call('jobs.cancel', { id: jobId })
@@ -149,7 +160,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
                 ← Edit
               </button>
-              <button type="button" className="btn primary" onClick={() => void run(stage.request, stage.plan)}>
+              <button type="button" className="btn primary" disabled={blocked} title={blocked ? 'Fix the problems listed in the plan first.' : undefined} onClick={() => runChecked(stage.request, stage.plan)}>
                 {runLabel}
               </button>
             </div>
@@ -160,7 +171,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
             <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
               ← Edit
             </button>
-            <button type="button" className="btn primary" onClick={() => void run(stage.request, stage.plan)}>
+            <button type="button" className="btn primary" disabled={blocked} onClick={() => runChecked(stage.request, stage.plan)}>
               {runLabel}
             </button>
           </div>
@@ -191,7 +202,14 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                       ) : null}
                       <OpenFolderButton path={result.outDir} />
                       {resultExtra?.(result.outDir)}
-                      <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
+                      <button
+                        type="button"
+                        className="btn"
+                        onClick={() => {
+                          onStartOver?.(result.outDir)
+                          setStage({ step: 'form' })
+                        }}
+                      >
                         Start over
                       </button>
                     </div>
@@ -214,7 +232,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               {job.error ? <ErrorNote error={job.error} /> : null}
               <div className="flow-actions">
                 {job.error?.code === 'OUTPUT_EXISTS' ? (
-                  <button type="button" className="btn danger" onClick={() => void run({ ...stage.request, params: { ...stage.request.params, overwrite: true } } as PlannedJobRequest, stage.plan)}>
+                  <button type="button" className="btn danger" onClick={() => setReplacing({ request: stage.request, plan: stage.plan })}>
                     Replace the existing folder and run again
                   </button>
                 ) : null}
@@ -230,6 +248,15 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
           ) : null}
         </section>
       ) : null}
+      <ReplaceDialog
+        plan={replacing?.plan ?? null}
+        onClose={() => setReplacing(null)}
+        onReplace={() => {
+          const r = replacing
+          setReplacing(null)
+          if (r) void run({ ...r.request, params: { ...r.request.params, overwrite: true } } as PlannedJobRequest, r.plan)
+        }}
+      />
     </div>
   )
 }
