@@ -122,6 +122,9 @@ export function useWebMode(env: NodeJS.ProcessEnv = {}): WebMode {
     get origin() {
       return get().origin
     },
+    get outputsDir() {
+      return get().outputsDir
+    },
     get configDir() {
       return get().configDir
     },
