@@ -5,7 +5,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { JobManager } from '../../src/main/jobs/job-manager'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -212,6 +213,38 @@ describe('one writer per output folder', () => {
     }
   })
 
+  it('a Graft output that appears during the run: OUTPUT_EXISTS without overwrite (kept as it was), replaced with overwrite', async () => {
+    const earlier = join(root, 'earlier-output')
+    await executePlan({ plan: await merge(base, earlier), runner: inProcessRunner() })
+    for (const overwrite of [false, true]) {
+      const out = join(root, `appears-graft-${overwrite}`)
+      const plan = await merge(base, out)
+      let made = false
+      const run = executePlan({
+        plan,
+        runner: inProcessRunner(),
+        overwrite,
+        onProgress: (p) => {
+          if (!made && p.phase === 'finalizing') {
+            made = true
+            cpSync(earlier, out, { recursive: true })
+            writeFileSync(join(out, 'marker.txt'), 'the other job')
+          }
+        },
+      })
+      if (!overwrite) {
+        const e = await rejection(run)
+        expect(e.code, e.message).toBe('OUTPUT_EXISTS')
+        expect(readdirSync(out)).toContain('marker.txt')
+      } else {
+        await run
+        expect(readdirSync(out)).not.toContain('marker.txt')
+      }
+      expect(made).toBe(true)
+      expect(await tempFoldersFor(out)).toEqual([])
+    }
+  })
+
   it('another process writing the folder: OUTPUT_BUSY names its PID; once it is killed the lock is stale and taken over', async () => {
     const out = join(root, 'child-out')
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, base, out, 'gated'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -299,6 +332,16 @@ describe('plan-time checks of the output folder', () => {
     expect(c.graftOutput!.bytes).toBeGreaterThan(1e6)
     const other = checkOutput({ out: dirname(base), inputs: [adapter] })
     expect(other.graftOutput).toBeNull()
+  })
+})
+
+describe('jobs.plan (the job manager) returns the output problems with the plan', () => {
+  it('output inside the base: the plan comes back with errors instead of failing or saying nothing', async () => {
+    const jobs = new JobManager(inProcessRunner())
+    const plan = await jobs.plan({ kind: 'merge', params: { base, adapters: [{ dir: adapter }], out: join(base, 'merged') } })
+    expect(plan.errors?.map((e) => e.code)).toEqual(['OUTPUT_OVERLAPS_INPUT'])
+    const untrained = await jobs.plan({ kind: 'untrained-fix', params: { base, out: join(root, 'alias', 'base') } })
+    expect(untrained.errors?.map((e) => e.code)).toEqual(['OUTPUT_OVERLAPS_INPUT'])
   })
 })
 

@@ -225,7 +225,10 @@ export function checkOutput(opts: { out: string; inputs: string[]; resourcesDir?
   const sys = systemFolder(o.real, opts.resourcesDir === undefined ? appResourcesDir() : opts.resourcesDir)
   if (sys) problems.push({ code: 'OUTPUT_FORBIDDEN', message: `Graft will not write the output folder ${out}: ${sys}.`, file: out, hint: 'Choose a folder of your own, for example in your home folder.' })
   let graftOutput: GraftOutputInfo | null = null
-  if (exists) {
+  const overlaps = problems.some((p) => p.code === 'OUTPUT_OVERLAPS_INPUT')
+  if (exists && overlaps) {
+    // Already refused: whether the input looks like a Graft output does not matter.
+  } else if (exists) {
     const st = o.existing === out ? o.existingStat : null
     if (!st || !st.isDirectory()) {
       problems.push({ code: 'OUTPUT_NOT_GRAFT', message: `${out} already exists and is ${st ? 'a file' : 'a broken link'}, not a Graft output; Graft never replaces it.`, file: out, hint: 'Choose another output folder.' })
