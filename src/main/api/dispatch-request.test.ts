@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { API_METHODS, type JobRequest, type LibraryEntry, type PlannedJobRequest } from '../../shared/api'
@@ -295,6 +295,9 @@ describe('API handlers and dispatch', () => {
     expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: '/etc/graft-out', inputs: [base] })).toMatchObject({ ok: true, result: { ok: false, problems: [{ code: 'OUTPUT_FORBIDDEN' }] } })
     // The demo folder (the app's resources) is never an output.
     expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: join(root, 'demo', 'base-merged'), inputs: [base] })).toMatchObject({ ok: true, result: { ok: false, problems: [{ code: 'OUTPUT_FORBIDDEN' }] } })
+    // Suggested outputs go to the user's outputs folder, which app.info names (GRAFT_OUTPUTS_DIR for tests).
+    expect(await dispatchRequest(handlers, 'app.info', {})).toMatchObject({ ok: true, result: { outputsDir: join(homedir(), 'Graft', 'outputs') } })
+    expect(await dispatchRequest(createHandlers({ ...ctx, env: { GRAFT_OUTPUTS_DIR: join(root, 'outputs') } }), 'app.info', {})).toMatchObject({ ok: true, result: { outputsDir: join(root, 'outputs') } })
     expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: join(root, 'outputs', 'base-merged'), inputs: [base] })).toEqual({ ok: true, result: { ok: true, out: join(root, 'outputs', 'base-merged'), exists: false, graftOutput: null, problems: [] } })
   })
 })
