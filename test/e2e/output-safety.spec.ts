@@ -84,5 +84,6 @@ test('re-running: Start over moves on to a fresh name, and replacing an earlier 
   await stage.getByRole('button', { name: 'Merge', exact: true }).first().click()
   await dialog.getByRole('button', { name: 'Replace and run' }).click()
   await expect(stage.getByRole('heading', { name: 'Result' })).toBeVisible({ timeout: 60_000 })
+  await expect(stage.locator('.notes-warning')).toHaveCount(0)
   await page.screenshot({ path: join(SHOTS, 'output-replaced-result.png'), fullPage: true })
 })
