@@ -158,5 +158,6 @@ function isStale(path: string, b: LockBody): boolean {
 
 function busy(outDir: string, other: LockBody | null): GraftError {
   const who = other ? (other.pid === process.pid ? `another job in this Graft (started ${other.started})` : `Graft process ${other.pid}${other.host && other.host !== hostname() ? ` on ${other.host}` : ''} (started ${other.started})`) : 'another Graft job'
-  return new GraftError('OUTPUT_BUSY', `${who} is already writing the output folder ${outDir}.`, { file: outDir, hint: 'Wait for that job to finish, or choose another output folder.' })
+  const remote = other && other.host && other.host !== hostname() ? ` If that machine no longer runs it, delete ${outputLockPath(outDir)}.` : ''
+  return new GraftError('OUTPUT_BUSY', `${who} is already writing the output folder ${outDir}.`, { file: outDir, hint: `Wait for that job to finish, or choose another output folder.${remote}` })
 }
