@@ -70,6 +70,11 @@ export function formatPlan(plan: Plan, opts: { all?: boolean } = {}): string {
     lines.push('Decisions:')
     for (const d of plan.decisions) lines.push(`  • ${d.message}`)
   }
+  if (plan.errors?.length) {
+    lines.push('')
+    lines.push('Cannot run:')
+    for (const e of plan.errors) lines.push(`  ✗ ${e.message}${e.hint ? ` → ${e.hint}` : ''}`)
+  }
   if (plan.warnings.length) {
     lines.push('')
     lines.push('Warnings:')

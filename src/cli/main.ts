@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { GRAFT_VERSION } from '../shared/version'
-import type { Plan } from '../shared/plan'
+import type { Plan, PlanProblem } from '../shared/plan'
 import type { JobProgress } from '../shared/progress'
-import { toErrorInfo } from '../core/errors'
+import { GraftError, toErrorInfo } from '../core/errors'
 import { planOperation, type PlanDeps } from '../core/ops/operations'
 import { runOperation } from '../core/ops/run-operation'
 import { readModelInfo } from '../core/model/read-model-info'
@@ -81,6 +81,13 @@ function parseAdapterArg(s: string): { dir: string; weight?: number } {
   return { dir: s }
 }
 
+/** A --dry-run whose plan has errors: it was printed, and the command exits 1. */
+class PlanCannotRun extends GraftError {
+  constructor(p: PlanProblem) {
+    super(p.code, p.message, { file: p.file, hint: p.hint })
+  }
+}
+
 /** The signal that cancelled the command (SIGINT or SIGTERM), if one did: main exits 128 + its number. */
 let cancelledBy: NodeJS.Signals | null = null
 
@@ -120,6 +127,7 @@ async function runPlan(makePlan: Plan | ((deps: PlanDeps) => Promise<Plan>), opt
     const plan = typeof makePlan === 'function' ? await makePlan({ runner, signal }) : makePlan
     if (opts.dryRun) {
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan) + '\n')
+      if (plan.errors?.length) throw new PlanCannotRun(plan.errors[0])
       return
     }
     if (opts.json) process.stdout.write(JSON.stringify({ type: 'plan', title: plan.title, decisions: plan.decisions, warnings: plan.warnings, estimates: plan.estimates }) + '\n')
@@ -394,6 +402,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const info = toErrorInfo(e)
     const json = argv.includes('--json')
+    // The dry-run's plan (JSON included) already lists why it cannot run.
+    if (e instanceof PlanCannotRun && json) return 1
+    if (info.code === 'OUTPUT_EXISTS') info.hint = 'Choose a new output folder, or pass --overwrite to replace it.'
     if (json) process.stdout.write(JSON.stringify({ type: 'error', error: info }) + '\n')
     process.stderr.write(`graft: ${info.code}: ${info.message}\n${info.hint ? `  → ${info.hint}\n` : ''}`)
     // A cancel by Ctrl+C or kill exits as shells expect (128 + the signal), so scripts can tell it from a failure.

@@ -53,6 +53,8 @@ async function start(): Promise<void> {
   const hub = createHubService({ settings, env: process.env, tokenStore: tokens.store, tokenStorage: tokens.storage, choicesFile: join(configDir, BASE_CHOICES_FILE) })
   // The bundled worker chunk cannot find resources/ relative to itself; point it at the app's copy.
   process.env.GRAFT_KERNELS_WASM ??= join(app.getAppPath(), 'resources', 'kernels.wasm')
+  // The planners refuse outputs inside the app's own resources (the demo models).
+  process.env.GRAFT_RESOURCES_DIR ??= join(app.getAppPath(), 'resources')
   const runner = createPoolRunner({ workerFile: workerPath })
   const compare = createCompareService({ workerFile: compareWorkerPath })
   const jobs = new JobManager(runner, { hub, compare })

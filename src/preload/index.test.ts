@@ -33,6 +33,7 @@ describe('preload bridge', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
     expect(await api.invoke('__proto__' as never, {} as never)).toMatchObject({ ok: false })
     expect(invoke).toHaveBeenCalledTimes(1)
+    expect(await api.invoke('paths.checkOutput', { out: '/o', inputs: ['/i'] })).toEqual({ ok: true, result: { channel: 'graft:paths.checkOutput', params: { out: '/o', inputs: ['/i'] } } })
   })
 
   it('delivers events without the IPC event object, and unsubscribes', () => {

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from './errors'
-import type { Plan, PlanNote } from './plan'
+import type { Plan, PlanNote, PlanProblem } from './plan'
 import type { JobProgress } from './progress'
 import type { VocabTruthTable } from './vocab'
 import type { CompareChatEntry, CompareChatParams, CompareCorpusParams, CompareTextParams, CompareTextResult, CompareVocabCsvParams, CompareVocabDiffParams, VocabDiffResult, ViewToken } from './compare'
@@ -430,6 +430,8 @@ export interface AppInfo {
   version: string
   mode: 'electron' | 'web'
   demoDir: string
+  /** Where new outputs are suggested: ~/Graft/outputs (GRAFT_OUTPUTS_DIR overrides it). */
+  outputsDir: string
   platform: string
   offline: boolean
   /** Whether app.openFolder can show a folder in the system file manager here. */
@@ -440,11 +442,34 @@ export interface AppInfo {
   hfCacheDir?: string
 }
 
+/** What an existing Graft output says about itself (graft_provenance.json), for the replace confirmation. */
+export interface GraftOutputInfo {
+  operation: string
+  /** ISO time it was written, when recorded. */
+  created: string | null
+  graftVersion: string | null
+  /** Total size of its files in bytes. */
+  bytes: number
+}
+
+/** paths.checkOutput: whether a job could write this output folder, checked as the user types. */
+export interface OutputCheckResult {
+  /** No problem stops a run (an existing Graft output still needs the user's consent to be replaced). */
+  ok: boolean
+  out: string
+  exists: boolean
+  /** Set when the existing folder is a Graft output (the only kind a run may replace). */
+  graftOutput: GraftOutputInfo | null
+  problems: PlanProblem[]
+}
+
 /** Method name -> params and result. */
 export interface ApiMethods {
   'app.info': { params: Record<string, never>; result: AppInfo }
   /** Shows an existing folder in the system file manager (never opens or runs a file). */
   'app.openFolder': { params: { path: string }; result: { path: string } }
+  /** Checks an output folder against the job's inputs before planning (inputs, system folders, writability, what is there). */
+  'paths.checkOutput': { params: { out: string; inputs: string[] }; result: OutputCheckResult }
   'library.list': { params: { folders?: string[]; includeHfCache?: boolean }; result: LibraryEntry[] }
   'library.addFolder': { params: { path: string }; result: { folders: string[] } }
   'library.removeFolder': { params: { path: string }; result: { folders: string[] } }
@@ -479,6 +504,7 @@ export type ApiMethod = keyof ApiMethods
 export const API_METHODS: readonly ApiMethod[] = [
   'app.info',
   'app.openFolder',
+  'paths.checkOutput',
   'library.list',
   'library.addFolder',
   'library.removeFolder',

@@ -1,4 +1,5 @@
 import type { Dtype } from './dtypes'
+import type { ErrorCode } from './errors'
 
 /**
  * A plan is plain data: every output tensor with its recipe, every file edit, warnings and
@@ -19,6 +20,8 @@ export interface Plan {
   /** Things Graft decided that the user did not explicitly ask for, with the reason. */
   decisions: PlanNote[]
   warnings: PlanNote[]
+  /** Problems that stop the plan from running (e.g. the output is inside an input); Run stays disabled while any remain. */
+  errors?: PlanProblem[]
   estimates: PlanEstimates
   /** Merge only: each adapter's hyperparameters and weight, in merge order. */
   adapters?: PlanAdapter[]
@@ -179,6 +182,16 @@ export type FileEdit =
 export interface PlanNote {
   code: string
   message: string
+}
+
+/** A problem found while planning that stops the run: the error the job would end with. */
+export interface PlanProblem {
+  code: ErrorCode
+  message: string
+  /** The file or folder it concerns (the output folder the user typed, for output problems). */
+  file?: string
+  /** What to do about it. */
+  hint?: string
 }
 
 export interface PlanEstimates {

@@ -16,6 +16,8 @@ export interface WebMode {
   configDir: string
   hfCache: string
   scratch: string
+  /** GRAFT_OUTPUTS_DIR: where the forms suggest new outputs. */
+  outputsDir: string
   output(): string
   stop(): Promise<void>
 }
@@ -48,8 +50,10 @@ export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebMode
   const scratch = join(base, 'scratch')
   await mkdir(scratch, { recursive: true })
   await makeHfCache(hfCache)
-  const { url, output, stop } = await spawnWebMode({ ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache, ...env }, base)
-  return { url, origin: new URL(url).origin, configDir, hfCache, scratch, output, stop }
+  // Suggested outputs go to a scratch outputs folder, not the user's ~/Graft/outputs.
+  const outputsDir = join(base, 'outputs')
+  const { url, output, stop } = await spawnWebMode({ ...process.env, GRAFT_CONFIG_DIR: configDir, HF_HUB_CACHE: hfCache, GRAFT_OUTPUTS_DIR: outputsDir, ...env }, base)
+  return { url, origin: new URL(url).origin, configDir, hfCache, scratch, outputsDir, output, stop }
 }
 
 /**
@@ -117,6 +121,9 @@ export function useWebMode(env: NodeJS.ProcessEnv = {}): WebMode {
     },
     get origin() {
       return get().origin
+    },
+    get outputsDir() {
+      return get().outputsDir
     },
     get configDir() {
       return get().configDir

@@ -61,36 +61,42 @@ it('the synthetic inputs have the intended sizes', async () => {
 })
 
 describe('(a) existing destination', () => {
-  it('refuses with OUTPUT_EXISTS and touches nothing', async () => {
+  it('refuses a folder Graft did not write with OUTPUT_NOT_GRAFT, even with overwrite, and touches nothing', async () => {
     const out = join(root, 'exists')
     await mkdir(out)
     await writeFile(join(out, 'keep.txt'), 'precious')
     const plan = await planConvert({ base: small, out })
-    const e = await rejection(executePlan({ plan, runner: inProcessRunner() }))
-    expect(e).toBeInstanceOf(GraftError)
-    expect(e.code).toBe('OUTPUT_EXISTS')
-    expect(e.file).toBe(out)
-    expect(e.message).toContain(out)
-    expect(e.hint).toMatch(/overwrite/i)
+    for (const overwrite of [false, true]) {
+      const e = await rejection(executePlan({ plan, runner: inProcessRunner(), overwrite }))
+      expect(e).toBeInstanceOf(GraftError)
+      expect(e.code).toBe('OUTPUT_NOT_GRAFT')
+      expect(e.file).toBe(out)
+      expect(e.message).toContain(out)
+      expect(e.hint).toMatch(/another output folder/i)
+    }
     expect(await readdir(out)).toEqual(['keep.txt'])
     expect(await tempFoldersFor(out)).toEqual([])
-    // An empty folder counts as existing too.
+    // An empty folder is not Graft's either.
     const empty = join(root, 'exists-empty')
     await mkdir(empty)
-    expect((await rejection(executePlan({ plan: await planConvert({ base: small, out: empty }), runner: inProcessRunner() }))).code).toBe('OUTPUT_EXISTS')
+    expect((await rejection(executePlan({ plan: await planConvert({ base: small, out: empty }), runner: inProcessRunner(), overwrite: true }))).code).toBe('OUTPUT_NOT_GRAFT')
     await expectInputsUnchanged(small)
   })
 
-  it('replaces it with overwrite: true, leaving no temp or trash folder', async () => {
+  it('refuses an earlier Graft output with OUTPUT_EXISTS, and replaces it with overwrite: true, leaving no temp or trash folder', async () => {
     const out = join(root, 'exists-overwrite')
-    await mkdir(out)
-    await writeFile(join(out, 'stale.txt'), 'old')
     const plan = await planConvert({ base: small, out })
+    await executePlan({ plan, runner: inProcessRunner() })
+    await writeFile(join(out, 'stale.txt'), 'old')
+    const e = await rejection(executePlan({ plan, runner: inProcessRunner() }))
+    expect(e.code).toBe('OUTPUT_EXISTS')
+    expect(e.message).toContain(out)
     await executePlan({ plan, runner: inProcessRunner(), overwrite: true })
     const entries = await readdir(out)
     expect(entries).not.toContain('stale.txt')
     expect(entries).toContain(INDEX_FILE)
     expect(entries).toContain('config.json')
+    expect(entries).toContain('graft_provenance.json')
     expect(entries).not.toContain(TEMP_MARKER)
     const ck = await openCheckpoint({ dir: out })
     const src = await openCheckpoint({ dir: small })

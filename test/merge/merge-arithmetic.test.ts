@@ -410,7 +410,8 @@ describe('inputs are never written over', () => {
     const ad = await writeAdapter(join(dir, 'ad'), { 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight': t('F32', [R, H], 1), 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight': t('F32', [H, R], 2) }, {})
     for (const out of [base, dir]) {
       const plan = await planMerge({ base, adapters: [{ dir: ad }], out })
-      await expect(executePlan({ plan, runner: inProcessRunner(), overwrite: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+      expect(plan.errors?.[0].code).toBe('OUTPUT_OVERLAPS_INPUT')
+      await expect(executePlan({ plan, runner: inProcessRunner(), overwrite: true })).rejects.toMatchObject({ code: 'OUTPUT_OVERLAPS_INPUT' })
     }
     expect(existsSync(join(base, 'model.safetensors'))).toBe(true)
   })

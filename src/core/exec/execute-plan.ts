@@ -2,13 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, writeFile, copyFile, stat } from 'node:fs/promises'
 import { totalmem } from 'node:os'
 import { basename, dirname, join, resolve, sep } from 'node:path'
-import type { Plan, TensorPlan } from '../../shared/plan'
+import type { Plan, PlanProblem, TensorPlan } from '../../shared/plan'
 import type { JobProgress } from '../../shared/progress'
 import { CancelledError, GraftError } from '../errors'
 import { buildIndexJson, encodeShardHeader, layoutShards } from '../safetensors/layout-shards'
 import { isByteCopy, rowGeometry } from './run-chunk'
 import { finishStat, type StatPartial } from './run-stat-chunk'
 import { removeStaleTemps, tempDirName } from './stale-temps'
+import { GRAFT_VERSION } from '../../shared/version'
+import { checkOutput, outputExistsProblem, PROVENANCE_FILE, planInputPaths, type OutputCheck } from './check-output'
+import { acquireOutputLock, removeStaleLocks } from './output-lock'
 import { controlViews, newControl, type TaskRunner, type WorkerTask } from './worker-task'
 
 /** Working-set bound for one chunk (f32 values of the rows being built): keeps peak memory ≈ threads × this. */
@@ -112,14 +115,59 @@ export function tempDirFor(outDir: string): string {
 export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: string; bytesWritten: number; seconds: number }> {
   const { plan, runner, signal } = opts
   const outDir = resolve(plan.output.dir)
-  for (const input of plan.inputs) {
-    const inp = resolve(input.path)
-    if (inp === outDir || inp.startsWith(outDir + sep))
-      throw new GraftError('BAD_REQUEST', `The output folder ${outDir} ${inp === outDir ? 'is' : 'contains'} the input ${inp}; Graft never writes over its inputs.`, { file: outDir, hint: 'Choose an output folder outside the input.' })
+  // Checked again here (the plan's own check may be stale): inputs, system folders, writability, what is there.
+  const inputs = planInputPaths(plan)
+  const mayReplace = (check: OutputCheck) => {
+    if (check.problems.length) throw problemError(check.problems[0])
+    if (check.exists && !opts.overwrite) throw problemError(outputExistsProblem(check))
   }
-  if (await exists(outDir)) {
-    if (!opts.overwrite) throw new GraftError('OUTPUT_EXISTS', `${outDir} already exists.`, { file: outDir, hint: 'Choose a new output folder, or pass --overwrite to replace it.' })
+  mayReplace(checkOutput({ out: outDir, inputs }))
+  if (signal?.aborted) throw new CancelledError()
+  try {
+    await mkdir(dirname(outDir), { recursive: true })
+  } catch (e) {
+    throw outputFsError(e, outDir)
   }
+  const lock = await acquireOutputLock(outDir).catch((e) => {
+    throw outputFsError(e, outDir)
+  })
+  try {
+    // Under the lock: another job may have finished into the same folder meanwhile.
+    mayReplace(checkOutput({ out: outDir, inputs }))
+    return await writeOutput(opts, outDir, () => mayReplace(checkOutput({ out: outDir, inputs })))
+  } finally {
+    await lock.release()
+  }
+}
+
+function problemError(p: PlanProblem): GraftError {
+  return new GraftError(p.code, p.message, { file: p.file, hint: p.hint })
+}
+
+/** A file-system failure while writing, told in terms of the output folder the user named (never Graft's hidden temp folder). */
+export function outputFsError(e: unknown, outDir: string): unknown {
+  if (e instanceof GraftError) return e
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new GraftError('DISK_FULL', `The disk is full while writing the output folder ${outDir}.`, { file: outDir, hint: 'Free some space or choose an output folder on another disk.', cause: e })
+    case 'EROFS':
+      return new GraftError('PERMISSION_DENIED', `Cannot write the output folder ${outDir}: it is on a read-only file system.`, { file: outDir, hint: 'Choose a folder you can write to.', cause: e })
+    case 'EACCES':
+    case 'EPERM':
+      return new GraftError('PERMISSION_DENIED', `Cannot write the output folder ${outDir}: permission denied.`, { file: outDir, hint: 'Choose a folder you can write to, or fix its permissions.', cause: e })
+    case 'ENOTDIR':
+      return new GraftError('OUTPUT_PARENT_NOT_FOLDER', `Cannot create the output folder ${outDir}: a folder above it is a file.`, { file: outDir, hint: 'Choose an output folder whose parent is a folder.', cause: e })
+    case 'ENOTEMPTY':
+    case 'EEXIST':
+      return new GraftError('OUTPUT_EXISTS', `${outDir} appeared while Graft was writing it.`, { file: outDir, hint: 'Choose a new output folder.', cause: e })
+  }
+  return e
+}
+
+async function writeOutput(opts: ExecuteOptions, outDir: string, beforeReplace: () => void): Promise<{ outDir: string; bytesWritten: number; seconds: number }> {
+  const { plan, runner, signal } = opts
   const tmp = tempDirFor(outDir)
   const control = newControl()
   const { cancel, bytes } = controlViews(control)
@@ -147,6 +195,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     if (signal?.aborted) throw new CancelledError()
     await mkdir(dirname(outDir), { recursive: true })
     for (const p of await removeStaleTemps(dirname(outDir), TEMP_MARKER)) opts.onLog?.(`removed ${p}, the unfinished output of a Graft job that no longer runs`)
+    for (const p of await removeStaleLocks(dirname(outDir))) opts.onLog?.(`removed ${p}, the lock of a Graft job that no longer runs`)
     await mkdir(tmp, { recursive: false })
     await writeFile(join(tmp, TEMP_MARKER), `Unfinished output of a Graft job started ${new Date(started).toISOString()}. Safe to delete.\n`)
     // Recreate the layout's headers from the plan (the plan fixes every offset).
@@ -226,6 +275,12 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
       else await copyFile(f.from, dest)
       await fsyncFile(dest)
     }
+    if (!plan.files.some((f) => f.path === PROVENANCE_FILE)) {
+      // Every output says it is Graft's (the only kind of folder an overwrite may replace).
+      const prov = { tool: 'graft', graft_version: GRAFT_VERSION, created: new Date().toISOString(), operation: plan.operation, title: plan.title, inputs: plan.inputs, decisions: plan.decisions, warnings: plan.warnings }
+      await writeFile(join(tmp, PROVENANCE_FILE), JSON.stringify(prov, null, 2) + '\n')
+      await fsyncFile(join(tmp, PROVENANCE_FILE))
+    }
     if (opts.verify) {
       phase = 'verifying'
       emit()
@@ -234,6 +289,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     await rm(join(tmp, TEMP_MARKER))
     await fsyncFile(tmp)
     if (signal?.aborted) throw new CancelledError()
+    // Never replace what appeared during the run unless overwrite was given and it is a Graft output.
+    beforeReplace()
     if (await exists(outDir)) {
       const trash = `${tmp}.old`
       await rename(outDir, trash)
@@ -251,7 +308,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<{ outDir: strin
     abort.abort()
     await rm(tmp, { recursive: true, force: true })
     if (signal?.aborted) throw new CancelledError()
-    throw e
+    const p = (e as NodeJS.ErrnoException | undefined)?.path
+    throw typeof p === 'string' && (p.startsWith(tmp) || p === outDir || p === dirname(outDir)) ? outputFsError(e, outDir) : e
   } finally {
     clearInterval(timer)
     signal?.removeEventListener('abort', onAbort)

@@ -2,6 +2,7 @@ import type { Dtype } from '../../shared/dtypes'
 import type { FileEdit, Plan, PlanInput, PlanNote, RecipeKind, RowStat, TensorPlan, TensorRef } from '../../shared/plan'
 import { layoutShards } from '../safetensors/layout-shards'
 import { CHUNK_F32_BYTES } from '../exec/execute-plan'
+import { planOutputNotes } from '../exec/check-output'
 import { BASE_PROCESS_BYTES, defaultThreads, PER_THREAD_OVERHEAD_BYTES } from '../exec/threads'
 
 /** A tensor's recipe before the output layout fixes its shard and offset. */
@@ -70,6 +71,8 @@ export function finishPlan(opts: {
     bytesRead += used * rowBytes
   }
   const threads = opts.threads ?? defaultThreads()
+  // The output folder is checked now, so a plan that cannot run says so before Run.
+  const outNotes = planOutputNotes(opts.outDir, { inputs: opts.inputs, tensors, stats: opts.stats, files: opts.files })
   const largestSmall = Math.max(0, ...tensors.filter((t) => t.dora?.normAxis === 'column').map((t) => t.byteLength * 4))
   return {
     version: 1,
@@ -81,7 +84,8 @@ export function finishPlan(opts: {
     stats: opts.stats,
     files: opts.files,
     decisions: opts.decisions,
-    warnings: opts.warnings,
+    warnings: [...opts.warnings, ...outNotes.warnings],
+    ...(outNotes.errors.length ? { errors: outNotes.errors } : {}),
     estimates: {
       bytesRead,
       bytesWritten: layout.shards.reduce((a, s) => a + s.size, 0),

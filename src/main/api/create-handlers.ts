@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ApiMethod, ApiMethods } from '../../shared/api'
 import { GRAFT_VERSION } from '../../shared/version'
@@ -8,6 +9,7 @@ import { scanLibrary } from '../../core/library/scan-library'
 import { summarizeModel } from '../../core/library/summarize-model'
 import type { EntryOrigin } from '../../core/library/describe-folder'
 import { planMerge } from '../../core/lora/plan-merge'
+import { checkOutput } from '../../core/exec/check-output'
 import { adapterDeltaNorms } from '../../core/lora/adapter-delta-norms'
 import type { JobManager } from '../jobs/job-manager'
 import { MAX_RECENT_FOLDERS, type SettingsStore } from '../settings/settings-store'
@@ -73,6 +75,7 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
         version: GRAFT_VERSION,
         mode: ctx.mode,
         demoDir,
+        outputsDir: env.GRAFT_OUTPUTS_DIR ? resolve(env.GRAFT_OUTPUTS_DIR) : join(homedir(), 'Graft', 'outputs'),
         platform: process.platform,
         offline: env.HF_HUB_OFFLINE === '1' || env.GRAFT_OFFLINE === '1',
         canOpenFolders,
@@ -86,6 +89,10 @@ export function createHandlers(ctx: ApiContext): ApiHandlers {
         throw new GraftError('UNAVAILABLE', `Graft cannot open ${dir} in a file manager here. ${ctx.openFolderNote ?? ''}`.trim(), { file: dir, hint: 'Open the folder in your file manager yourself (the path can be copied from the page).' })
       await ctx.openFolder(dir)
       return { path: dir }
+    },
+    async 'paths.checkOutput'({ out, inputs }) {
+      const c = checkOutput({ out, inputs, resourcesDir: resourcesDirOf(demoDir) })
+      return { ok: c.problems.length === 0, ...c }
     },
     async 'library.list'(p) {
       const s = ctx.settings.get()
@@ -176,6 +183,11 @@ async function existingFolder(path: string): Promise<string> {
   if (await stat(join(dir, 'Contents', 'Info.plist')).then((s) => s.isFile(), () => false))
     throw new GraftError('BAD_REQUEST', `${dir} is an application bundle: Graft opens only plain folders.`, { file: dir, hint: 'Open the folder that holds it instead.' })
   return dir
+}
+
+/** The app's resources folder (which holds demo/): no output may be written there. */
+function resourcesDirOf(demoDir: string): string {
+  return basename(dirname(demoDir)) === 'resources' ? dirname(demoDir) : demoDir
 }
 
 function isInside(parent: string, child: string): boolean {

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { API_METHODS, type ApiMethods, type LibraryEntry, type PlannedJobRequest } from '../../shared/api'
@@ -296,5 +296,24 @@ describe('API handlers and dispatch', () => {
     // Still no file is ever passed on, even where there is no opener.
     expect(await dispatchRequest(none, 'app.openFolder', { path: join(root, 'gone') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
     expect(opened).toEqual([])
+  })
+
+  it('paths.checkOutput: reports an output inside an input, a folder that is not Graft\'s, a system folder; a free folder is ok', async () => {
+    const base = join(root, 'demo', 'base')
+    for (const params of [{}, { out: 'rel', inputs: [] }, { out: '/x', inputs: ['rel'] }, { out: '/x' }, { out: '/x', inputs: [], extra: 1 }]) {
+      expect(await dispatchRequest(handlers, 'paths.checkOutput', params), JSON.stringify(params)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    }
+    const inside = await dispatchRequest(handlers, 'paths.checkOutput', { out: join(base, 'merged'), inputs: [base] })
+    expect(inside).toMatchObject({ ok: true, result: { ok: false, exists: false, problems: expect.arrayContaining([expect.objectContaining({ code: 'OUTPUT_OVERLAPS_INPUT', file: join(base, 'merged') })]) } })
+    await mkdir(join(root, 'mine'))
+    await writeFile(join(root, 'mine', 'thesis.txt'), 'x')
+    expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: join(root, 'mine'), inputs: [base] })).toMatchObject({ ok: true, result: { ok: false, exists: true, graftOutput: null, problems: [{ code: 'OUTPUT_NOT_GRAFT' }] } })
+    expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: '/etc/graft-out', inputs: [base] })).toMatchObject({ ok: true, result: { ok: false, problems: [{ code: 'OUTPUT_FORBIDDEN' }] } })
+    // The demo folder (the app's resources) is never an output.
+    expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: join(root, 'demo', 'base-merged'), inputs: [base] })).toMatchObject({ ok: true, result: { ok: false, problems: [{ code: 'OUTPUT_FORBIDDEN' }] } })
+    // Suggested outputs go to the user's outputs folder, which app.info names (GRAFT_OUTPUTS_DIR for tests).
+    expect(await dispatchRequest(handlers, 'app.info', {})).toMatchObject({ ok: true, result: { outputsDir: join(homedir(), 'Graft', 'outputs') } })
+    expect(await dispatchRequest(createHandlers({ ...ctx, env: { GRAFT_OUTPUTS_DIR: join(root, 'outputs') } }), 'app.info', {})).toMatchObject({ ok: true, result: { outputsDir: join(root, 'outputs') } })
+    expect(await dispatchRequest(handlers, 'paths.checkOutput', { out: join(root, 'outputs', 'base-merged'), inputs: [base] })).toEqual({ ok: true, result: { ok: true, out: join(root, 'outputs', 'base-merged'), exists: false, graftOutput: null, problems: [] } })
   })
 })

@@ -10,6 +10,8 @@ import { compareSchemas } from '../compare/compare-schemas'
 const MAX_PATH = 4096
 /** Adapters one merge may combine; more is almost certainly a mistake in the request. */
 const MAX_ADAPTERS = 32
+/** Inputs one paths.checkOutput may name: a base, the adapters and a tokenizer. */
+const MAX_CHECK_INPUTS = MAX_ADAPTERS + 4
 /** Folders one library.list may name. */
 const MAX_FOLDERS = 256
 
@@ -103,6 +105,7 @@ const compare = compareSchemas(pathSchema)
 export const paramSchemas = {
   'app.info': empty,
   'app.openFolder': z.strictObject({ path: pathSchema }),
+  'paths.checkOutput': z.strictObject({ out: pathSchema, inputs: z.array(pathSchema).max(MAX_CHECK_INPUTS) }),
   'library.list': z.strictObject({ folders: z.array(pathSchema).max(MAX_FOLDERS).optional(), includeHfCache: z.boolean().optional() }),
   'library.addFolder': z.strictObject({ path: pathSchema }),
   'library.removeFolder': z.strictObject({ path: pathSchema }),

@@ -7,6 +7,7 @@ import { call, errorInfoOf } from '../../lib/api'
 import { JobProgressView } from './JobProgressView'
 import { OpenFolderButton } from './OpenFolderButton'
 import { PlanView } from './PlanView'
+import { ReplaceDialog } from './ReplaceDialog'
 import { asPlannedResult, VerificationSummary } from './ResultView'
 
 type Stage =
@@ -14,6 +15,9 @@ type Stage =
   | { step: 'planning'; request: PlannedJobRequest }
   | { step: 'plan'; request: PlannedJobRequest; plan: Plan; planId: string }
   | { step: 'job'; request: PlannedJobRequest; plan: Plan; planId: string; jobId: string | null }
+
+/** A reviewed plan: what the form asked, the plan shown, and its id for jobs.start. */
+type Reviewed = { request: PlannedJobRequest; plan: Plan; planId: string }
 
 const STEPS = ['Choose', 'Review plan', 'Run', 'Result'] as const
 
@@ -38,6 +42,8 @@ export interface OperationFlowProps {
   resultExtra?: (outDir: string) => ReactNode
   /** "Use this output as the next base": back to the form, with the caller putting `outDir` in its base field. */
   onContinue?: (outDir: string) => void
+  /** "Start over" after a run: the form moves its output on to a fresh folder name. */
+  onStartOver?: (usedOutDir: string) => void
 }
 
 /** Enter in a one-line field of the form submits it (Review plan), as in a native form; not in a text area, a button or while composing. */
@@ -52,11 +58,13 @@ export function submitsOnEnter(e: { key: string; target: EventTarget | null; shi
  * written) → run (jobs.start; progress, cancel) → result (verification, Inspect output, Open
  * folder). The form stays mounted, so going back keeps what was typed.
  */
-export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra, onContinue }: OperationFlowProps) {
+export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, autoPlan, resultExtra, onContinue, onStartOver }: OperationFlowProps) {
   const [stage, setStage] = useState<Stage>({ step: 'form' })
   const [error, setError] = useState<ErrorInfo | null>(null)
   /** The form's request (or its complaint) when a form-stage error appeared: the error is shown only while the form still says the same. */
   const [errorFor, setErrorFor] = useState<string | null>(null)
+  /** A run that would replace an existing output waits for the user's confirmation here. */
+  const [replacing, setReplacing] = useState<Reviewed | null>(null)
   const headRef = useRef<HTMLHeadingElement>(null)
   const job = stage.step === 'job' && stage.jobId ? (jobs.find((j) => j.id === stage.jobId) ?? null) : null
   const ended = job !== null && job.state !== 'running' && job.state !== 'queued'
@@ -94,7 +102,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
   }, [autoPlan])
 
   /** Runs the reviewed plan by its id (no second planning); `overwrite` only changes how it is written. */
-  const run = async ({ request, plan, planId }: { request: PlannedJobRequest; plan: Plan; planId: string }, overwrite = false) => {
+  const run = async ({ request, plan, planId }: Reviewed, overwrite = false) => {
     setError(null)
     setStage({ step: 'job', request, plan, planId, jobId: null })
     try {
@@ -105,6 +113,12 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
       setStage({ step: 'plan', request, plan, planId })
     }
   }
+  /** Run, but ask first when the plan says the output folder already holds a Graft output. */
+  const runChecked = (reviewed: Reviewed) => {
+    if (reviewed.plan.warnings.some((w) => w.code === 'OUTPUT_EXISTS')) setReplacing(reviewed)
+    else void run(reviewed)
+  }
+  const blocked = stage.step === 'plan' && (stage.plan.errors?.length ?? 0) > 0
   const cancel = async (jobId: string) => {
     try {
       await call('jobs.cancel', { id: jobId })
@@ -166,7 +180,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
                 ← Edit
               </button>
-              <button type="button" className="btn primary" onClick={() => void run(stage)}>
+              <button type="button" className="btn primary" disabled={blocked} title={blocked ? 'Fix the problems listed in the plan first.' : undefined} onClick={() => runChecked(stage)}>
                 {runLabel}
               </button>
             </div>
@@ -184,7 +198,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
             <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
               ← Edit
             </button>
-            <button type="button" className="btn primary" onClick={() => void run(stage)}>
+            <button type="button" className="btn primary" disabled={blocked} onClick={() => runChecked(stage)}>
               {runLabel}
             </button>
           </div>
@@ -220,7 +234,14 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
                           Use this output as the next base
                         </button>
                       ) : null}
-                      <button type="button" className="btn" onClick={() => setStage({ step: 'form' })}>
+                      <button
+                        type="button"
+                        className="btn"
+                        onClick={() => {
+                          onStartOver?.(result.outDir)
+                          setStage({ step: 'form' })
+                        }}
+                      >
                         Start over
                       </button>
                     </div>
@@ -243,7 +264,7 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
               {job.error ? <ErrorNote error={job.error} /> : null}
               <div className="flow-actions">
                 {job.error?.code === 'OUTPUT_EXISTS' ? (
-                  <button type="button" className="btn danger" onClick={() => void run(stage, true)}>
+                  <button type="button" className="btn danger" onClick={() => setReplacing(stage)}>
                     Replace the existing folder and run again
                   </button>
                 ) : null}
@@ -259,6 +280,15 @@ export function OperationFlow({ id, jobs, build, form, runLabel, onInspect, auto
           ) : null}
         </section>
       ) : null}
+      <ReplaceDialog
+        plan={replacing?.plan ?? null}
+        onClose={() => setReplacing(null)}
+        onReplace={() => {
+          const r = replacing
+          setReplacing(null)
+          if (r) void run(r, true)
+        }}
+      />
     </div>
   )
 }

@@ -44,7 +44,20 @@ export function PlanView({ plan }: { plan: Plan }) {
         Output <span className="mono">{plan.output.dir}</span> · {plan.output.shards.length === 1 ? '1 file' : `${plan.output.shards.length} shards`} · dtype {plan.output.dtype === 'keep' ? 'as the input' : plan.output.dtype}
       </p>
 
-      <NoteList kind="warning" notes={plan.warnings} empty="No warnings." />
+      {plan.errors?.length ? (
+        <div className="plan-errors" role="alert" aria-label="Problems that stop this plan">
+          <p className="plan-errors-head">This plan cannot run:</p>
+          <ul>
+            {plan.errors.map((e, i) => (
+              <li key={i}>
+                {e.message}
+                {e.hint ? <span className="subtle"> {e.hint}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <NoteList kind="warning" notes={plan.warnings} empty={plan.errors?.length ? 'No other warnings.' : 'No warnings.'} />
       <NoteList kind="decision" notes={plan.decisions} empty="No automatic decisions: Graft does exactly what you asked." />
 
       {plan.adapters?.length ? <AdaptersTable adapters={plan.adapters} /> : null}

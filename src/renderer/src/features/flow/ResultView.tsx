@@ -65,7 +65,8 @@ export function VerificationSummary({ result, compact = false }: { result: Plann
       {v.mismatched.length ? <p className="bad-text">Differ from the plan: {v.mismatched.slice(0, 10).join(', ')}{v.mismatched.length > 10 ? ' …' : ''}</p> : null}
       {!compact ? (
         <>
-          <NoteList kind="warning" notes={result.warnings} />
+          {/* "already exists" was answered by the replace confirmation; after the run it is stale. */}
+          <NoteList kind="warning" notes={result.warnings.filter((w) => w.code !== 'OUTPUT_EXISTS')} />
           <NoteList kind="decision" notes={result.decisions} />
         </>
       ) : null}

@@ -25,10 +25,17 @@ export function isAbsolutePath(p: string): boolean {
 }
 
 /**
- * A default output folder: NAME-SUFFIX in the most recently used folder, else beside the input
- * (the demo is read-only in a packaged app, so a recent folder wins when there is one).
+ * A default output folder: NAME-SUFFIX in the user's outputs folder (app.info's outputsDir, e.g.
+ * ~/Graft/outputs), never beside the input: the demo input lies in the app's own resources, which
+ * are read-only in a packaged app and are never an output.
  */
-export function suggestOutput(input: string, suffix: string, recent: string[]): string {
+export function suggestOutput(input: string, suffix: string, outputsDir: string): string {
   const name = `${baseName(input) || 'model'}-${suffix}`
-  return joinPath(recent[0] ?? parentDir(input), name)
+  return joinPath(outputsDir, name)
+}
+
+/** The n-th fresh variant of an output folder name: `/o/base-merged` → `/o/base-merged-2` (an earlier `-N` is replaced). */
+export function numberedOutput(out: string, n: number): string {
+  const t = out.replace(/[\\/]+$/, '')
+  return `${t.replace(/-\d+$/, '')}-${n}`
 }

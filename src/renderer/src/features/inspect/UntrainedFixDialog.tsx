@@ -6,6 +6,7 @@ import { OperationFlow } from '../flow/OperationFlow'
 import { PathField } from '../flow/PathField'
 import { isAbsolutePath, suggestOutput } from '../flow/paths'
 import { useLibrary } from '../flow/use-library'
+import { useAppInfo } from '../../lib/app-info'
 
 /** The untrained-row repair, opened from the truth table: its preflight plan starts at once. */
 export function UntrainedFixDialog({ open, base, jobs, onClose, navigate }: { open: boolean; base: string; jobs: JobInfo[]; onClose: () => void; navigate: Navigate }) {
@@ -16,9 +17,15 @@ export function UntrainedFixDialog({ open, base, jobs, onClose, navigate }: { op
   )
 }
 
-function FixFlow({ base, jobs, navigate }: { base: string; jobs: JobInfo[]; navigate: Navigate }) {
+function FixFlow(props: { base: string; jobs: JobInfo[]; navigate: Navigate }) {
+  // The suggested output lies in the user's outputs folder, which app.info names.
+  const info = useAppInfo()
+  return info ? <FixFlowIn {...props} outputsDir={info.outputsDir} /> : <p className="subtle">Loading…</p>
+}
+
+function FixFlowIn({ base, jobs, navigate, outputsDir }: { base: string; jobs: JobInfo[]; navigate: Navigate; outputsDir: string }) {
   const lib = useLibrary(false)
-  const [out, setOut] = useState(() => suggestOutput(base, 'fixed', lib.recent))
+  const [out, setOut] = useState(() => suggestOutput(base, 'fixed', outputsDir))
   const [strategy, setStrategy] = useState<'trained-mean' | 'mean'>('trained-mean')
   const build = (): PlannedJobRequest | string => {
     const o = out.trim()

@@ -48,7 +48,7 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
   const [dtype, setDtype] = useState<NonNullable<MergeParams['dtype']>>('keep')
   const [shard, setShard] = useState(0)
   const nextKey = useRef(1)
-  const output = useOutput(base, 'merged', lib.recent)
+  const output = useOutput(base, 'merged', lib.recent, [base, ...adapters.map((a) => a.dir)])
   const [baseCheck, setBaseCheck] = useState<BaseCheck | null>(null)
   const [resolved, setResolved] = useState<HubResolveBaseResult | null>(null)
 
@@ -158,6 +158,7 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
           jobs={jobs}
           build={build}
           runLabel="Merge"
+          onStartOver={output.advance}
           onInspect={(path) => navigate({ screen: 'inspect', path })}
           onContinue={(path) => (setBase(path), setAdapters([{ key: nextKey.current++, dir: '', weight: '1' }]))}
           form={
@@ -254,7 +255,7 @@ export function MergeScreen({ request, jobs, navigate, active }: { request: NavR
                   Each adapter’s change is scaled by its weight and added: W + Σ wᵢ·sᵢ·BᵢAᵢ (1 merges it fully, as merge_and_unload does). Drop adapter folders here to add them.
                 </p>
               </fieldset>
-              <PathField id="merge-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} hint="A new folder; written beside it first and moved into place only when complete." />
+              <PathField id="merge-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} error={output.error} hint={output.note ?? 'A new folder; written beside it first and moved into place only when complete.'} />
               <div className="field-pair">
                 <div className="field">
                   <label htmlFor="merge-dtype">Output dtype</label>

@@ -147,6 +147,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
       jobs={jobs}
       build={build}
       runLabel={vocab ? 'Extend vocabulary' : 'Add tokens'}
+      onStartOver={output.advance}
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
       onContinue={(path) => navigate({ screen: 'tokens', base: path })}
       resultExtra={(path) => (
@@ -312,7 +313,7 @@ export function AddTokensFlow({ base, baseError, table, output, jobs, navigate }
             <p className="field-hint">Extra padding rows (tensor-core friendly sizes); they get the same init.</p>
           </div>
 
-          <PathField id="tokens-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} hint="A new folder; the base is never changed." />
+          <PathField id="tokens-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} error={output.error} hint={output.note ?? 'A new folder; the base is never changed.'} />
 
           <section className="field span-2 preview-box" aria-labelledby="tokens-preview-title" aria-busy={previewing}>
             <div className="label-row">

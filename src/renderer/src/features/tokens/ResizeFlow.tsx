@@ -79,6 +79,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
       jobs={jobs}
       build={build}
       runLabel="Resize"
+      onStartOver={output.advance}
       onInspect={(path, newFrom) => navigate({ screen: 'inspect', path, newFrom })}
       onContinue={(path) => navigate({ screen: 'tokens', base: path })}
       form={
@@ -139,7 +140,7 @@ export function ResizeFlow(props: { base: string; baseError: string | null; tabl
             </label>
             {shrinking && !allowShrink ? <p className="field-warn">This size is smaller than the current {formatInt(rows)} rows: Graft refuses to shrink unless you allow it.</p> : null}
           </div>
-          <PathField id="resize-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} hint="A new folder; the base is never changed." />
+          <PathField id="resize-out" label="Output folder" value={output.out} onChange={output.setOut} suggestions={output.suggestions} error={output.error} hint={output.note ?? 'A new folder; the base is never changed.'} />
         </div>
       }
     />

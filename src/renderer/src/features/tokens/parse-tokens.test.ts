@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parsePositiveInt, parseTokens } from './parse-tokens'
-import { baseName, isAbsolutePath, parentDir, suggestOutput } from '../flow/paths'
+import { baseName, isAbsolutePath, numberedOutput, parentDir, suggestOutput } from '../flow/paths'
 import { axisNumber, niceTicks } from '../flow/chart-utils'
 
 describe('token list parsing', () => {
@@ -31,12 +31,13 @@ describe('token list parsing', () => {
 })
 
 describe('paths and axes', () => {
-  it('names outputs beside the input or in the most recent folder', () => {
+  it('names outputs in the user outputs folder, and numbers fresh ones', () => {
     expect(baseName('/m/llama/')).toBe('llama')
     expect(parentDir('/m/llama')).toBe('/m')
     expect(parentDir('/llama')).toBe('/')
-    expect(suggestOutput('/m/llama', 'merged', [])).toBe('/m/llama-merged')
-    expect(suggestOutput('/m/llama', 'merged', ['/out'])).toBe('/out/llama-merged')
+    expect(suggestOutput('/app/resources/demo/llama', 'merged', '/home/me/Graft/outputs')).toBe('/home/me/Graft/outputs/llama-merged')
+    expect(numberedOutput('/o/llama-merged', 2)).toBe('/o/llama-merged-2')
+    expect(numberedOutput('/o/llama-merged-2/', 3)).toBe('/o/llama-merged-3')
     expect(isAbsolutePath('~/x')).toBe(true)
     expect(isAbsolutePath('C:\\m')).toBe(true)
     expect(isAbsolutePath('rel/x')).toBe(false)
