@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { existsSync, readdirSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Dtype } from '../../src/shared/dtypes'
 import { inProcessRunner } from '../../src/core/exec/in-process-runner'
@@ -76,11 +75,12 @@ describe('runOperation verifies every output before it is moved into place', () 
       expect(leftovers(out)).toEqual([])
     })
 
-  it('rank-0 factors (alpha / 0 makes every delta NaN): NONFINITE, and no output', async () => {
+  it('rank-0 factors (alpha / 0 would make every delta NaN): refused when the config is read, and no output', async () => {
     const dir = await tempDir()
     const out = join(dir, 'merged')
     const err = await rejection(merge(await base(join(dir, 'base')), await adapter(join(dir, 'ad'), { r: 0 }), out))
-    expect(err.code, err.message).toBe('NONFINITE')
+    expect(err.code, err.message).toBe('BAD_CONFIG')
+    expect(err.message).toContain('"r"')
     expect(existsSync(out)).toBe(false)
     expect(leftovers(out)).toEqual([])
   })
@@ -88,11 +88,12 @@ describe('runOperation verifies every output before it is moved into place', () 
   it('--overwrite with a NaN result keeps the previous output untouched', async () => {
     const dir = await tempDir()
     const out = join(dir, 'merged')
-    await mkdir(out)
-    await writeFile(join(out, 'previous.txt'), 'the earlier output')
-    const err = await rejection(merge(await base(join(dir, 'base')), await adapter(join(dir, 'ad'), { editA: (v) => (v[0] = NaN) }), out, { overwrite: true }))
+    const baseDir = await base(join(dir, 'base'))
+    await merge(baseDir, await adapter(join(dir, 'good')), out)
+    const before = readdirSync(out).sort().map((f) => [f, readFileSync(join(out, f)).toString('base64')])
+    const err = await rejection(merge(baseDir, await adapter(join(dir, 'ad'), { editA: (v) => (v[0] = NaN) }), out, { overwrite: true }))
     expect(err.code).toBe('NONFINITE')
-    expect(readdirSync(out)).toEqual(['previous.txt'])
+    expect(readdirSync(out).sort().map((f) => [f, readFileSync(join(out, f)).toString('base64')])).toEqual(before)
   })
 
   it('allowNonFinite keeps the output and reports the tensor', async () => {
