@@ -15,6 +15,7 @@ import { CompareScreen } from './features/compare/CompareScreen'
 import { useWorkbenchNav } from './features/flow/use-workbench-nav'
 import { useNavShortcuts } from './lib/use-nav-shortcuts'
 import { ShortcutsHelp } from './components/ShortcutsHelp'
+import { SessionEnded } from './components/SessionEnded'
 
 type Screen = 'library' | 'jobs' | 'hub' | 'inspect' | 'tokens' | 'merge' | 'compare'
 
@@ -34,7 +35,11 @@ export function App() {
 
   useEffect(() => {
     call('app.info', {}).then(setInfo, (e) => setInfoError(errorInfoOf(e)))
-    return getTransport().ws?.onStatus(setConn)
+    const ws = getTransport().ws
+    if (!ws) return
+    // The status may have changed between the first render and this effect.
+    setConn(ws.status())
+    return ws.onStatus(setConn)
   }, [])
 
   const nav = (id: Screen, label: string, badge?: number) => (
@@ -47,6 +52,8 @@ export function App() {
       ) : null}
     </button>
   )
+
+  if (conn === 'unauthorized') return <SessionEnded />
 
   return (
     <div className="app">
