@@ -208,6 +208,8 @@ export interface HubSearchParams {
   limit?: number
   /** nextCursor of the previous page. */
   cursor?: string
+  /** A name the caller picks, so that hub.cancel can stop this request. */
+  requestId?: string
 }
 
 export interface HubModelSummary {
@@ -435,12 +437,14 @@ export interface ApiMethods {
   'tokens.preview': { params: TokensPreviewParams; result: TokensPreview }
   'hub.status': { params: Record<string, never>; result: HubStatus }
   'hub.search': { params: HubSearchParams; result: HubSearchResult }
-  'hub.info': { params: { repo: string; revision?: string }; result: HubModelDetails }
+  'hub.info': { params: { repo: string; revision?: string; requestId?: string }; result: HubModelDetails }
   'hub.setToken': { params: { token: string }; result: HubStatus }
   'hub.clearToken': { params: Record<string, never>; result: HubStatus }
   'hub.setOffline': { params: { offline: boolean }; result: HubStatus }
   'hub.resolveBase': { params: { adapterDir: string }; result: HubResolveBaseResult }
   'hub.rememberBase': { params: { name: string; choice: HubBaseCandidate | null }; result: { ok: true } }
+  /** Stops a hub.search or hub.info that was given this requestId; it then fails with CANCELLED. */
+  'hub.cancel': { params: { requestId: string }; result: { cancelled: boolean } }
   'compare.text': { params: CompareTextParams; result: CompareTextResult }
   'compare.vocabDiff': { params: CompareVocabDiffParams; result: VocabDiffResult }
   'compare.vocabCsv': { params: CompareVocabCsvParams; result: { csv: string } }
@@ -475,6 +479,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'hub.setOffline',
   'hub.resolveBase',
   'hub.rememberBase',
+  'hub.cancel',
   'compare.text',
   'compare.vocabDiff',
   'compare.vocabCsv',

@@ -29,6 +29,7 @@ export interface HubService {
   /** Checks the token with whoami when online (a refused token is not stored), then stores it. */
   setToken(token: string): Promise<HubStatus>
   clearToken(): Promise<HubStatus>
+  /** Turning offline on also aborts every Hub request and Hub job in flight. */
   setOffline(offline: boolean): Promise<HubStatus>
   /** The JSON file of remembered base-model choices (resolveBaseModel's choicesFile). */
   readonly choicesFile: string
@@ -56,7 +57,9 @@ export function createHubService(opts: HubServiceOptions): HubService {
   let identity: { key: string; at: number; who: HubIdentity } | null = null
   const keyOf = (c: HubConfig) => `${c.endpoint}\n${c.token ?? ''}`
 
-  const configWith = async (token: string | null): Promise<HubConfig> => resolveHubConfig({ env, offline: opts.settings.get().hubOffline === true, token })
+  // Switching offline aborts this controller: every request and Hub job made with an earlier config stops.
+  let online = new AbortController()
+  const configWith = async (token: string | null): Promise<HubConfig> => ({ ...(await resolveHubConfig({ env, offline: opts.settings.get().hubOffline === true, token })), goneOffline: online.signal })
   const config = async () => configWith(await opts.tokenStore.get())
 
   const identify = async (c: HubConfig): Promise<{ who: HubIdentity | null; error: ErrorInfo | null }> => {
@@ -122,6 +125,10 @@ export function createHubService(opts: HubServiceOptions): HubService {
       await opts.settings.update((s) => {
         s.hubOffline = offline
       })
+      if (offline) {
+        online.abort()
+        online = new AbortController()
+      }
       return status()
     },
   }
