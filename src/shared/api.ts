@@ -196,6 +196,8 @@ export interface HubStatus {
   identityError: ErrorInfo | null
   /** The Python-compatible Hub cache downloads go to. */
   cacheDir: string
+  /** The answer of an explicit check (hub.status with check: true): whether the Hub answered, and when Graft asked. */
+  reachable?: { ok: boolean; checkedAt: string; error: ErrorInfo | null }
 }
 
 export interface HubSearchParams {
@@ -435,7 +437,8 @@ export interface ApiMethods {
   'jobs.plan': { params: { request: PlannedJobRequest }; result: Plan }
   'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
   'tokens.preview': { params: TokensPreviewParams; result: TokensPreview }
-  'hub.status': { params: Record<string, never>; result: HubStatus }
+  /** check: also ask the Hub whether it answers (one small request; none when offline). */
+  'hub.status': { params: { check?: boolean }; result: HubStatus }
   'hub.search': { params: HubSearchParams; result: HubSearchResult }
   'hub.info': { params: { repo: string; revision?: string; requestId?: string }; result: HubModelDetails }
   'hub.setToken': { params: { token: string }; result: HubStatus }

@@ -55,8 +55,8 @@ export function createHubHandlers(hub: HubService): HubHandlers {
     }
   }
   return {
-    async 'hub.status'() {
-      return hub.status()
+    async 'hub.status'(p) {
+      return hub.status({ check: p?.check === true })
     },
     async 'hub.search'(p) {
       const config = await hub.config()

@@ -55,7 +55,7 @@ export function hubSchemas<P extends z.ZodType<string, unknown>>(path: P) {
   return {
     jobs: [z.strictObject({ kind: z.literal('hub-download'), params: download }), z.strictObject({ kind: z.literal('hub-upload'), params: upload })] as const,
     methods: {
-      'hub.status': empty,
+      'hub.status': z.strictObject({ check: z.boolean().optional() }),
       'hub.search': z.strictObject({
         text: z.string().max(200).regex(NO_CONTROL, 'must not contain control characters').optional(),
         author: ownerSchema.optional(),
