@@ -127,6 +127,22 @@ describe('a Hub that accepts connections and never answers', () => {
       expect((await b).error).toMatchObject({ code: 'CANCELLED' })
     })
 
+    it('hub.status with check says whether the Hub answered, and makes no request when offline', async () => {
+      const settings = await createSettingsStore({ dir: join(dir, 'config-check') })
+      const env = { HF_ENDPOINT: hole.url, HF_HUB_CACHE: join(dir, 'cache'), HF_HOME: join(dir, 'hf-home'), GRAFT_HUB_TIMEOUT_MS: '300' }
+      const quick = createHubService({ settings, env, tokenStore: createMemoryTokenStore(), tokenStorage: 'session', choicesFile: join(dir, 'choices.json') })
+      expect((await quick.status()).reachable).toBeUndefined()
+      const down = (await quick.status({ check: true })).reachable!
+      expect(down).toMatchObject({ ok: false, error: { code: 'HUB', message: expect.stringContaining('did not answer in 300 ms') } })
+      expect(Date.parse(down.checkedAt)).toBeGreaterThan(Date.now() - 60_000)
+      // Let connections the aborted request left behind arrive first.
+      await new Promise((r) => setTimeout(r, 300))
+      const before = hole.connections()
+      await quick.setOffline(true)
+      expect((await quick.status({ check: true })).reachable).toMatchObject({ ok: false, error: { code: 'OFFLINE' } })
+      expect(hole.connections()).toBe(before)
+    })
+
     it('turning offline on ends a running download job as cancelled', async () => {
       const jobs = new JobManager(inProcessRunner(), { hub: service })
       const id = jobs.start({ kind: 'hub-download', params: { repo: 'acme/tiny' } })
