@@ -194,6 +194,8 @@ export interface HubStatus {
   identityError: ErrorInfo | null
   /** The Python-compatible Hub cache downloads go to. */
   cacheDir: string
+  /** The answer of an explicit check (hub.status with check: true): whether the Hub answered, and when Graft asked. */
+  reachable?: { ok: boolean; checkedAt: string; error: ErrorInfo | null }
 }
 
 export interface HubSearchParams {
@@ -206,6 +208,8 @@ export interface HubSearchParams {
   limit?: number
   /** nextCursor of the previous page. */
   cursor?: string
+  /** A name the caller picks, so that hub.cancel can stop this request. */
+  requestId?: string
 }
 
 export interface HubModelSummary {
@@ -484,14 +488,17 @@ export interface ApiMethods {
   'jobs.plan': { params: { request: PlannedJobRequest }; result: ReviewedPlan }
   'adapter.deltaNorms': { params: { path: string }; result: ModuleDeltaNorm[] }
   'tokens.preview': { params: TokensPreviewParams; result: TokensPreview }
-  'hub.status': { params: Record<string, never>; result: HubStatus }
+  /** check: also ask the Hub whether it answers (one small request; none when offline). */
+  'hub.status': { params: { check?: boolean }; result: HubStatus }
   'hub.search': { params: HubSearchParams; result: HubSearchResult }
-  'hub.info': { params: { repo: string; revision?: string }; result: HubModelDetails }
+  'hub.info': { params: { repo: string; revision?: string; requestId?: string }; result: HubModelDetails }
   'hub.setToken': { params: { token: string }; result: HubStatus }
   'hub.clearToken': { params: Record<string, never>; result: HubStatus }
   'hub.setOffline': { params: { offline: boolean }; result: HubStatus }
   'hub.resolveBase': { params: { adapterDir: string }; result: HubResolveBaseResult }
   'hub.rememberBase': { params: { name: string; choice: HubBaseCandidate | null }; result: { ok: true } }
+  /** Stops a hub.search or hub.info that was given this requestId; it then fails with CANCELLED. */
+  'hub.cancel': { params: { requestId: string }; result: { cancelled: boolean } }
   'compare.text': { params: CompareTextParams; result: CompareTextResult }
   'compare.vocabDiff': { params: CompareVocabDiffParams; result: VocabDiffResult }
   'compare.vocabCsv': { params: CompareVocabCsvParams; result: { csv: string } }
@@ -527,6 +534,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'hub.setOffline',
   'hub.resolveBase',
   'hub.rememberBase',
+  'hub.cancel',
   'compare.text',
   'compare.vocabDiff',
   'compare.vocabCsv',

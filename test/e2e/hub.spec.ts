@@ -1,5 +1,6 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { startFakeHub, type FakeFile, type FakeHub, type FakeRepo } from '../hub/fake-hub'
@@ -233,8 +234,11 @@ test('offline switch: search fails with OFFLINE and the fake Hub sees zero new r
   await expect(alert).toContainText('offline')
   await expect(alert.locator('.error-code')).toHaveText('offline')
   await expect(alert).toContainText('did not contact 127.0.0.1')
+  // The sidebar's Offline label follows the switch.
+  await expect(page.locator('.sidebar-foot')).toContainText('Offline')
   // The Jobs count and status checks ran too: still nothing reached the Hub.
   await page.getByRole('button', { name: 'Check again' }).click()
+  await expect(account.locator('.hub-reach')).toContainText('Offline: Graft did not contact the Hub · checked at')
   await expect(account.locator('.hub-who')).toContainText('Signed in as alice')
   expect(fake.count()).toBe(before)
   await page.screenshot({ path: join(SHOTS, 'hub-offline.png'), fullPage: true })
@@ -249,10 +253,73 @@ test('offline switch: search fails with OFFLINE and the fake Hub sees zero new r
   await page.getByRole('button', { name: 'Search', exact: true }).click()
   await page.locator('section.hub-search').getByRole('button', { name: 'Go online' }).click()
   await expect(page.getByRole('switch', { name: 'Offline mode' })).not.toBeChecked()
+  await expect(page.locator('.sidebar-foot')).not.toContainText('Offline')
   expect(fake.count()).toBe(before)
   await page.getByRole('button', { name: 'Search', exact: true }).click()
   await expect(page.locator('.hub-results tbody tr').first()).toContainText(REPO)
   expect(fake.count()).toBeGreaterThan(before)
+  // "Check again" online: a visible answer with the time.
+  await page.getByRole('button', { name: 'Check again' }).click()
+  await expect(account.locator('.hub-reach')).toContainText('The Hub answered · checked at')
+})
+
+test('a stalled network: Cancel stops a search, Offline aborts one, the timeout says so plainly, and stale errors clear', async ({ page }) => {
+  // A Hub address that accepts connections and never answers (a firewall or captive portal).
+  const sockets = new Set<Socket>()
+  const hole = createServer((s) => {
+    sockets.add(s)
+    s.on('error', () => {})
+  })
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r))
+  const holeUrl = `http://127.0.0.1:${(hole.address() as AddressInfo).port}`
+  const stalled = await startWeb(holeUrl, { GRAFT_HUB_TIMEOUT_MS: '4000' })
+  try {
+    await page.goto(stalled.url)
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Hub' }).click()
+    const search = page.locator('section.hub-search')
+    const account = page.locator('section.hub-account')
+    await page.getByRole('searchbox', { name: 'Name' }).fill('llama')
+
+    await test.step('Cancel stops the search at once', async () => {
+      await search.getByRole('button', { name: 'Search', exact: true }).click()
+      await expect(search.getByRole('button', { name: 'Searching…' })).toBeVisible()
+      await search.getByRole('button', { name: 'Cancel' }).click()
+      await expect(search.getByRole('status')).toHaveText('Search cancelled.', { timeout: 1500 })
+      await expect(search.getByRole('button', { name: 'Search', exact: true })).toBeEnabled()
+    })
+
+    await test.step('turning Offline on aborts the search in flight', async () => {
+      await search.getByRole('button', { name: 'Search', exact: true }).click()
+      await expect(search.getByRole('button', { name: 'Cancel' })).toBeVisible()
+      await page.getByRole('switch', { name: 'Offline mode' }).check()
+      await expect(search.getByRole('button', { name: 'Search', exact: true })).toBeEnabled({ timeout: 1500 })
+      await expect(search).not.toContainText('did not answer')
+      await expect(page.locator('.sidebar-foot')).toContainText('Offline')
+      await page.getByRole('switch', { name: 'Offline mode' }).uncheck()
+      await expect(page.locator('.sidebar-foot')).not.toContainText('Offline')
+    })
+
+    await test.step('with no answer, the search ends after the timeout with a plain message', async () => {
+      await search.getByRole('button', { name: 'Search', exact: true }).click()
+      const alert = search.getByRole('alert')
+      await expect(alert).toContainText('The Hub did not answer in 4 s', { timeout: 10_000 })
+      await expect(alert).toContainText('offline mode')
+      await page.getByRole('button', { name: 'Check again' }).click()
+      await expect(account.locator('.hub-reach')).toContainText('The Hub is not reachable: The Hub did not answer in 4 s', { timeout: 10_000 })
+      await expect(account.locator('.hub-reach')).toContainText('checked at')
+      await page.screenshot({ path: join(SHOTS, 'hub-stalled-timeout.png'), fullPage: true })
+      // Following the advice (switching offline) clears the advice.
+      await page.getByRole('switch', { name: 'Offline mode' }).check()
+      await expect(search.getByRole('alert')).toHaveCount(0)
+      await expect(account.locator('.hub-reach')).toHaveCount(0)
+      await expect(search).not.toContainText('No models match')
+      await page.screenshot({ path: join(SHOTS, 'hub-stalled-offline.png'), fullPage: true })
+    })
+  } finally {
+    await stalled.stop()
+    for (const s of sockets) s.destroy()
+    await new Promise<void>((r) => hole.close(() => r()))
+  }
 })
 
 test('an adapter\'s missing base model: find it, confirm the download, remembered; the demo adapter\'s base is found in the cache', async ({ page }) => {

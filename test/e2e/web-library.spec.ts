@@ -8,10 +8,10 @@ const web = useWebMode()
 /** The Library table row whose name button is exactly `name`. */
 const row = (page: Page, name: string) => page.locator('.library-table tbody tr').filter({ has: page.getByRole('button', { name, exact: true }) })
 
-test('refuses the page without its token', async ({ page }) => {
-  const res = await page.goto(web.origin + '/')
-  expect(res?.status()).toBe(401)
-  await expect(page.locator('body')).toContainText('token')
+test('a page opened without its link cannot reach the API and says which link to open', async ({ page }) => {
+  await page.goto(web.origin + '/')
+  await expect(page.getByRole('heading', { name: 'Open Graft with its link' })).toBeVisible()
+  await expect(page.getByRole('alert')).toContainText('printed in the terminal')
 })
 
 test('Library lists the demo model (vocab 32000) and adapter (embed rows 32003)', async ({ page }) => {

@@ -58,12 +58,15 @@ export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebMode
 
 /**
  * Spawns `node --import tsx src/main/web/run-web.ts --no-open` with `env` (no display, so no
- * browser opens), waits for the URL it prints, and gives a stop() that ends it and removes `base`.
+ * browser opens), waits for the URL it prints (the token rides in its #fragment), and gives a
+ * stop() that ends it and removes `base`. `args` replaces `--no-open` (e.g. `--port N`); with
+ * `open`, DISPLAY stays as `env` sets it, so a stand-in xdg-open on env's PATH gets the launch URL.
  */
-export async function spawnWebMode(env: NodeJS.ProcessEnv, base: string): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'web', 'run-web.ts'), '--no-open'], {
+export async function spawnWebMode(env: NodeJS.ProcessEnv, base: string, opts: { args?: string[]; open?: boolean } = {}): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
+  const args = [...(opts.args ?? []), ...(opts.open ? [] : ['--no-open'])]
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'web', 'run-web.ts'), ...args], {
     cwd: ROOT,
-    env: { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    env: opts.open ? env : { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -71,7 +74,7 @@ export async function spawnWebMode(env: NodeJS.ProcessEnv, base: string): Promis
     const timer = setTimeout(() => reject(new Error(`web mode printed no URL within 30 s:\n${out}`)), 30_000)
     const onData = (d: Buffer) => {
       out += d.toString()
-      const m = /Graft is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/.exec(out)
+      const m = /Graft is running at (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve(m[1])

@@ -30,9 +30,16 @@ describe('import boundary lint', () => {
     ['shared importing node', { 'shared/a.ts': "import { join } from 'node:path'\n" }, 'node:path'],
     ['renderer importing core', { 'renderer/src/a.ts': "import { x } from '../../core/b'\n", 'core/b.ts': 'export const x = 1\n' }, 'src/core/b'],
     ['preload importing node', { 'preload/index.ts': "import { readFile } from 'node:fs'\n" }, 'node:fs'],
-    ['main/jobs importing electron', { 'main/jobs/a.ts': "import { app } from 'electron'\n" }, 'must also run without Electron'],
+    ['a module web mode loads importing electron through another', { 'main/web/run-web.ts': "import { x } from '../jobs/a'\n", 'main/jobs/a.ts': "export { y as x } from '../hub/b'\n", 'main/hub/b.ts': "import { app } from 'electron'\nexport const y = app\n" }, 'main/web/run-web.ts → main/jobs/a.ts → main/hub/b.ts'],
+    ['a module the CLI loads by dynamic import importing electron', { 'cli/main.ts': "const m = await import('../main/web/run-web')\n", 'main/web/run-web.ts': "import './setup'\n", 'main/web/setup.ts': "import * as e from 'electron/main'\n" }, 'cli/main.ts → main/web/run-web.ts → main/web/setup.ts'],
     ['core importing main', { 'core/a.ts': "export { x } from '../main/b'\n", 'main/b.ts': 'export const x = 1\n' }, 'src/main/b'],
   ]
+  it('allows electron where no plain-Node entry reaches it, and type-only imports anywhere', async () => {
+    const r = lint(await tree({ 'main/web/run-web.ts': "import type { App } from 'electron'\nimport { x } from '../api/a'\n", 'main/api/a.ts': 'export const x = 1\n', 'main/index.ts': "import { app } from 'electron'\nimport { x } from './api/a'\n" }))
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+  })
+
   for (const [what, files, mention] of crossings) {
     it(`fails on ${what}`, async () => {
       const r = lint(await tree(files))

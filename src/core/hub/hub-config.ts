@@ -7,6 +7,13 @@ import { hfCacheDir } from '../library/find-hf-cache'
 /** huggingface_hub's default endpoint; HF_ENDPOINT (or an explicit endpoint) replaces it for mirrors. */
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co'
 
+/**
+ * How long a Hub request may wait for the answer to start (connection plus response headers)
+ * before Graft gives up: a stalled network (firewall, captive portal) otherwise holds a search for
+ * undici's 5 minutes. Bodies (downloads) are not limited by it. GRAFT_HUB_TIMEOUT_MS overrides it.
+ */
+export const HUB_ANSWER_TIMEOUT_MS = 15_000
+
 /** Where the token the Hub client uses came from. `explicit` is the token the app stored or the caller passed. */
 export type TokenSource = 'explicit' | 'env' | 'file'
 
@@ -25,6 +32,10 @@ export interface HubConfig {
   tokenPath: string | null
   /** The Python-compatible Hub cache (models--org--name/{blobs,snapshots,refs}). */
   cacheDir: string
+  /** How long a request waits for the Hub to answer; HUB_ANSWER_TIMEOUT_MS unless GRAFT_HUB_TIMEOUT_MS says otherwise. */
+  answerTimeoutMs?: number
+  /** Aborted when Graft is switched offline: every request (and Hub job) made with this config stops at once. */
+  goneOffline?: AbortSignal
 }
 
 export interface ResolveHubConfigOptions {
@@ -112,8 +123,11 @@ export async function resolveHubConfig(opts: ResolveHubConfigOptions = {}): Prom
       tokenPath = file.path
     }
   }
+  const timeoutEnv = nonEmpty(env.GRAFT_HUB_TIMEOUT_MS)
+  const answerTimeoutMs = timeoutEnv && /^\d{1,7}$/.test(timeoutEnv) && Number(timeoutEnv) > 0 ? Number(timeoutEnv) : HUB_ANSWER_TIMEOUT_MS
   return {
     endpoint,
+    answerTimeoutMs,
     offline: offlineReason !== null,
     offlineReason,
     token,
@@ -138,7 +152,7 @@ export function hubCredentials(config: HubConfig): { accessToken?: string } {
 }
 
 export interface HubFetchOptions {
-  config: Pick<HubConfig, 'endpoint' | 'offline' | 'offlineReason'>
+  config: Pick<HubConfig, 'endpoint' | 'offline' | 'offlineReason' | 'answerTimeoutMs' | 'goneOffline'>
   /** Cancels every request made through this fetch. */
   signal?: AbortSignal
   /** The real fetch (tests inject one); defaults to globalThis.fetch. */
@@ -154,7 +168,8 @@ function requestUrl(input: Parameters<typeof fetch>[0]): URL {
 /**
  * The fetch every Hub call goes through:
  * - offline: throws GraftError('OFFLINE') before any request, so offline means zero network traffic;
- * - adds the caller's AbortSignal to every request;
+ * - adds the caller's AbortSignal, and the config's goneOffline signal, to every request;
+ * - gives up when the Hub has not answered (headers) within answerTimeoutMs, saying so plainly;
  * - never sends the Authorization header to a host other than the endpoint (a hostile `Link` header
  *   or redirect target cannot collect the token);
  * - turns network failures into GraftError('HUB') naming the host, never the token. It logs nothing.
@@ -175,11 +190,23 @@ export function createHubFetch(opts: HubFetchOptions): typeof fetch {
       h.delete('authorization')
       next.headers = h
     }
-    const signals = [opts.signal, init?.signal].filter((s): s is AbortSignal => !!s)
-    if (signals.length) next.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals)
+    const timeoutMs = opts.config.answerTimeoutMs ?? HUB_ANSWER_TIMEOUT_MS
+    const noAnswer = new AbortController()
+    const timer = setTimeout(() => noAnswer.abort(), timeoutMs)
+    const signals = [opts.signal, init?.signal, opts.config.goneOffline, noAnswer.signal].filter((s): s is AbortSignal => !!s)
+    next.signal = AbortSignal.any(signals)
     try {
       return await base(input instanceof Request ? input : url.href, next)
     } catch (e) {
+      if (opts.config.goneOffline?.aborted) {
+        throw new GraftError('CANCELLED', `Graft was switched offline, so it stopped the request to ${url.host}.`, { hint: 'Turn the offline switch off to use the Hub again.' })
+      }
+      if (noAnswer.signal.aborted && !opts.signal?.aborted && !init?.signal?.aborted) {
+        const secs = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`
+        throw new GraftError('HUB', `The Hub did not answer in ${secs} (${url.host}).`, {
+          hint: 'The network may be stalled (a firewall, proxy or captive portal). Check the connection or HF_ENDPOINT and try again, or switch Graft to offline mode to use the cache only.',
+        })
+      }
       if (next.signal?.aborted) throw e
       const cause = (e as { cause?: { code?: string; message?: string } }).cause
       const why = cause?.code ?? cause?.message ?? (e as Error).message
@@ -187,6 +214,8 @@ export function createHubFetch(opts: HubFetchOptions): typeof fetch {
         hint: 'Check the network connection or HF_ENDPOINT; switch Graft to offline mode to use the cache only.',
         cause: e,
       })
+    } finally {
+      clearTimeout(timer)
     }
   }
   return hubFetch as typeof fetch

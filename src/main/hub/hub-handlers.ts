@@ -41,15 +41,35 @@ async function isDir(p: string): Promise<boolean> {
  * request); resolveBase reads only the disk. The token never appears in a result.
  */
 export function createHubHandlers(hub: HubService): HubHandlers {
+  // hub.search and hub.info given a requestId, so that hub.cancel can stop them.
+  const inFlight = new Map<string, AbortController>()
+  const cancellable = async <T>(requestId: string | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> => {
+    if (!requestId) return run(undefined)
+    inFlight.get(requestId)?.abort()
+    const c = new AbortController()
+    inFlight.set(requestId, c)
+    try {
+      return await run(c.signal)
+    } finally {
+      if (inFlight.get(requestId) === c) inFlight.delete(requestId)
+    }
+  }
   return {
-    async 'hub.status'() {
-      return hub.status()
+    async 'hub.status'(p) {
+      return hub.status({ check: p?.check === true })
     },
     async 'hub.search'(p) {
-      return searchModels({ config: await hub.config(), text: p.text?.trim() || undefined, author: p.author, tags: p.tags, library: p.library, sort: p.sort, limit: p.limit, cursor: p.cursor })
+      const config = await hub.config()
+      return cancellable(p.requestId, (signal) => searchModels({ config, text: p.text?.trim() || undefined, author: p.author, tags: p.tags, library: p.library, sort: p.sort, limit: p.limit, cursor: p.cursor, signal }))
     },
     async 'hub.info'(p) {
-      return modelDetails({ config: await hub.config(), repo: p.repo, revision: p.revision })
+      const config = await hub.config()
+      return cancellable(p.requestId, (signal) => modelDetails({ config, repo: p.repo, revision: p.revision, signal }))
+    },
+    async 'hub.cancel'({ requestId }) {
+      const c = inFlight.get(requestId)
+      c?.abort()
+      return { cancelled: c !== undefined }
     },
     async 'hub.setToken'({ token }) {
       return hub.setToken(token)

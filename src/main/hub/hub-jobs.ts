@@ -83,6 +83,19 @@ export async function runHubJob(
 ): Promise<HubDownloadResult | HubUploadResult> {
   if (!hub) throw new GraftError('INTERNAL', 'This Graft process was started without Hub support, so it cannot run Hub jobs.')
   const config = await hub.config()
+  const goneOffline = config.goneOffline
+  if (!goneOffline) return runWith(req, config, signal, onProgress, log)
+  // Switching Graft offline stops the job like a cancel (state 'cancelled'); partial files stay for a resume.
+  const onOffline = () => log.push('stopped: Graft was switched offline')
+  goneOffline.addEventListener('abort', onOffline, { once: true })
+  try {
+    return await runWith(req, config, AbortSignal.any([signal, goneOffline]), onProgress, log)
+  } finally {
+    goneOffline.removeEventListener('abort', onOffline)
+  }
+}
+
+async function runWith(req: HubJobRequest, config: HubConfig, signal: AbortSignal, onProgress: (p: JobProgress) => void, log: string[]): Promise<HubDownloadResult | HubUploadResult> {
   if (req.kind === 'hub-download') {
     const p = req.params
     const res = await downloadSnapshot({ config, repo: p.repo, revision: p.revision, include: p.include, allowPickles: p.allowPickles, signal, onProgress: (d) => onProgress(downloadJobProgress(d)) })

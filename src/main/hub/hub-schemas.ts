@@ -51,10 +51,11 @@ export function hubSchemas<P extends z.ZodType<string, unknown>>(path: P) {
   ])
   const download = z.strictObject({ repo: repoIdSchema, revision: revisionSchema.optional(), include: includeSchema.optional(), allowPickles: z.boolean().optional() })
   const upload = z.strictObject({ dir: path, repo: ownedRepoIdSchema, create: z.boolean().optional(), private: z.boolean().optional() })
+  const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
   return {
     jobs: [z.strictObject({ kind: z.literal('hub-download'), params: download }), z.strictObject({ kind: z.literal('hub-upload'), params: upload })] as const,
     methods: {
-      'hub.status': empty,
+      'hub.status': z.strictObject({ check: z.boolean().optional() }),
       'hub.search': z.strictObject({
         text: z.string().max(200).regex(NO_CONTROL, 'must not contain control characters').optional(),
         author: ownerSchema.optional(),
@@ -63,8 +64,9 @@ export function hubSchemas<P extends z.ZodType<string, unknown>>(path: P) {
         sort: z.enum(['downloads', 'likes', 'lastModified', 'createdAt', 'trendingScore']).optional(),
         limit: z.number().int().min(1).max(MAX_PAGE).optional(),
         cursor: z.string().min(1).max(4096).regex(/^https?:\/\/\S+$/, 'must be the nextCursor of a previous search').optional(),
+        requestId: requestIdSchema.optional(),
       }),
-      'hub.info': z.strictObject({ repo: repoIdSchema, revision: revisionSchema.optional() }),
+      'hub.info': z.strictObject({ repo: repoIdSchema, revision: revisionSchema.optional(), requestId: requestIdSchema.optional() }),
       // The message never echoes the value: this field is a secret.
       'hub.setToken': z.strictObject({
         token: z
@@ -77,6 +79,7 @@ export function hubSchemas<P extends z.ZodType<string, unknown>>(path: P) {
       'hub.setOffline': z.strictObject({ offline: z.boolean() }),
       'hub.resolveBase': z.strictObject({ adapterDir: path }),
       'hub.rememberBase': z.strictObject({ name: z.string().min(1).max(4096).regex(NO_CONTROL, 'must not contain control characters'), choice: candidate.nullable() }),
+      'hub.cancel': z.strictObject({ requestId: requestIdSchema }),
     },
   }
 }

@@ -6,6 +6,7 @@ import { resolveHubConfig, type HubConfig } from '../../core/hub/hub-config'
 import { scrubToken } from '../../core/hub/hub-error'
 import { createMemoryTokenStore, type TokenStore } from '../../core/hub/token-store'
 import { whoAmI, type HubIdentity } from '../../core/hub/whoami'
+import { checkHubReachable } from '../../core/hub/check-reachable'
 import type { SettingsStore } from '../settings/settings-store'
 
 /** How long a whoami answer is reused for the same endpoint and token: the status is asked for often. */
@@ -25,10 +26,12 @@ export type TokenStorage = 'encrypted' | 'session'
  */
 export interface HubService {
   config(): Promise<HubConfig>
-  status(): Promise<HubStatus>
+  /** With check, also asks the Hub whether it answers (no request when offline). */
+  status(opts?: { check?: boolean }): Promise<HubStatus>
   /** Checks the token with whoami when online (a refused token is not stored), then stores it. */
   setToken(token: string): Promise<HubStatus>
   clearToken(): Promise<HubStatus>
+  /** Turning offline on also aborts every Hub request and Hub job in flight. */
   setOffline(offline: boolean): Promise<HubStatus>
   /** The JSON file of remembered base-model choices (resolveBaseModel's choicesFile). */
   readonly choicesFile: string
@@ -53,10 +56,13 @@ export interface HubServiceOptions {
 
 export function createHubService(opts: HubServiceOptions): HubService {
   const env = opts.env ?? process.env
+  const fetchImpl = opts.fetchImpl
   let identity: { key: string; at: number; who: HubIdentity } | null = null
   const keyOf = (c: HubConfig) => `${c.endpoint}\n${c.token ?? ''}`
 
-  const configWith = async (token: string | null): Promise<HubConfig> => resolveHubConfig({ env, offline: opts.settings.get().hubOffline === true, token })
+  // Switching offline aborts this controller: every request and Hub job made with an earlier config stops.
+  let online = new AbortController()
+  const configWith = async (token: string | null): Promise<HubConfig> => ({ ...(await resolveHubConfig({ env, offline: opts.settings.get().hubOffline === true, token })), goneOffline: online.signal })
   const config = async () => configWith(await opts.tokenStore.get())
 
   const identify = async (c: HubConfig): Promise<{ who: HubIdentity | null; error: ErrorInfo | null }> => {
@@ -75,10 +81,12 @@ export function createHubService(opts: HubServiceOptions): HubService {
     }
   }
 
-  const status = async (): Promise<HubStatus> => {
+  const status = async (ask: { check?: boolean } = {}): Promise<HubStatus> => {
     const c = await config()
     const { who, error } = await identify(c)
+    const checked = ask.check ? await checkHubReachable({ config: c, fetchImpl: fetchImpl }) : null
     return {
+      ...(checked ? { reachable: { ...checked, checkedAt: new Date().toISOString() } } : {}),
       endpoint: c.endpoint,
       offline: c.offline,
       offlineReason: c.offlineReason,
@@ -122,6 +130,10 @@ export function createHubService(opts: HubServiceOptions): HubService {
       await opts.settings.update((s) => {
         s.hubOffline = offline
       })
+      if (offline) {
+        online.abort()
+        online = new AbortController()
+      }
       return status()
     },
   }

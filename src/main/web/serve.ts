@@ -24,6 +24,14 @@ export const WEB_HOST = '127.0.0.1'
 const MAX_MESSAGE_BYTES = 1 << 20
 /** The WebSocket path of the API. */
 export const API_PATH = '/api'
+/** The subprotocol the API speaks; the page offers it together with `graft.token.<token>`. */
+export const API_PROTOCOL = 'graft'
+/** A WebSocket subprotocol that carries the token: sent only to this server's own port, never stored by the browser. */
+export const TOKEN_PROTOCOL_PREFIX = 'graft.token.'
+/** Where the page trades a one-time launch code for the token (POST, with the code in X-Graft-Launch). */
+export const LAUNCH_PATH = '/launch'
+/** How long the launch code the browser is opened with stays valid: long enough for a cold browser start, short enough that a copy read from the process list is stale. */
+export const LAUNCH_CODE_TTL_MS = 60_000
 
 export interface WebServerOptions {
   host?: string
@@ -47,12 +55,16 @@ export interface WebServerOptions {
   compare?: CompareService
   /** Opens folders in the system file manager; defaults to createFolderOpener(env). */
   folderOpener?: FolderOpener
+  /** Lifetime of the browser's launch code (tests shorten it); default LAUNCH_CODE_TTL_MS. */
+  launchCodeTtlMs?: number
 }
 
 export interface WebServer {
-  /** The page URL, token included. */
+  /** The page URL to print: the token rides in the fragment (#token=…), which browsers never send to any server. */
   url: string
   token: string
+  /** The URL the browser was (or would be) opened with: a one-time launch code instead of the token, for process arguments. */
+  launchUrl: string
   port: number
   close(): Promise<void>
 }
@@ -63,9 +75,13 @@ export type ServerMessage = { id: string | number | null; reply: unknown } | { e
 
 /**
  * Serves the built renderer over HTTP and the WorkbenchApi over a WebSocket at /api, on
- * 127.0.0.1 only. A random per-launch token guards both: the page URL carries it as ?token=
- * (and the page answer sets an HttpOnly, SameSite=Strict cookie so its own assets load); requests
- * without it get 401, WebSocket upgrades from another Origin get 403, and a Host header that is
+ * 127.0.0.1 only. The static files are the public UI bundle and need no secret. A random
+ * per-launch token guards the API: the printed URL carries it in the fragment (#token=…, never
+ * sent over the network), the page keeps it in sessionStorage and offers it as the WebSocket
+ * subprotocol `graft.token.<token>`; no cookie is set, because browsers send cookies to every port
+ * of a host. The browser Graft opens itself gets #launch=<code> instead: a code valid once and for
+ * LAUNCH_CODE_TTL_MS, traded for the token at POST /launch, so process arguments never hold the
+ * token. Upgrades without the token get 401, from another Origin 403, and a Host header that is
  * not this server's gets 403 (DNS rebinding). Responses carry a strict CSP with no inline script.
  */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -91,7 +107,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   })
 
   let port = 0
-  const cookieName = () => `graft_token_${port}`
+  // One launch code per server: valid once, and only until launchExpires.
+  let launchCode: Buffer | null = randomBytes(16)
+  let launchExpires = 0
+  const launchCodeHex = launchCode.toString('hex')
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
   const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`)
   const tokenOk = (candidate: string | null | undefined) => {
@@ -99,10 +118,21 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const b = Buffer.from(candidate)
     return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf)
   }
-  const requestToken = (req: IncomingMessage, url: URL) => {
-    const q = url.searchParams.get('token')
-    if (q) return { token: q, fromQuery: true }
-    return { token: readCookie(req.headers.cookie, cookieName()), fromQuery: false }
+  /** The token offered as a WebSocket subprotocol (`graft.token.<token>`). */
+  const protocolToken = (req: IncomingMessage) => {
+    for (const p of String(req.headers['sec-websocket-protocol'] ?? '').split(',')) {
+      const t = p.trim()
+      if (t.startsWith(TOKEN_PROTOCOL_PREFIX)) return t.slice(TOKEN_PROTOCOL_PREFIX.length)
+    }
+    return null
+  }
+  /** Trades the launch code for the token, once. */
+  const redeemLaunchCode = (candidate: string | undefined): boolean => {
+    if (!launchCode || !candidate || Date.now() > launchExpires) return false
+    const b = Buffer.from(candidate, 'utf8')
+    if (b.length !== launchCodeHex.length || !timingSafeEqual(b, Buffer.from(launchCodeHex))) return false
+    launchCode = null
+    return true
   }
   const securityHeaders = (): Record<string, string> => ({
     'Content-Security-Policy': [
@@ -133,18 +163,25 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     if (!allowedHosts().includes(req.headers.host ?? '')) return deny(res, 403, 'Forbidden: unexpected Host header.')
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    if (url.pathname === LAUNCH_PATH && req.method === 'POST') {
+      // Only this page's own script can send the header (a cross-site form cannot, and CORS is never granted).
+      const origin = req.headers.origin
+      if (origin !== undefined && !allowedOrigins().includes(origin)) return deny(res, 403, 'Forbidden.')
+      const code = req.headers['x-graft-launch']
+      if (!redeemLaunchCode(typeof code === 'string' ? code : undefined)) return deny(res, 410, 'This launch link was already used or has expired: open Graft with the link it printed in the terminal.')
+      req.resume()
+      res.writeHead(200, { ...securityHeaders(), 'Content-Type': 'application/json; charset=utf-8' })
+      return res.end(JSON.stringify({ token }))
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return deny(res, 405, 'Method not allowed.')
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
-    const { token: given, fromQuery } = requestToken(req, url)
-    if (!tokenOk(given)) return deny(res, 401, 'Unauthorized: open Graft with the link it printed (it carries ?token=…).')
     if (url.pathname === API_PATH) return deny(res, 426, 'The API speaks WebSocket.')
     const found = await resolveStaticFile(opts.rendererDir, url.pathname)
     if (!found) return deny(res, 404, 'Not found.')
     const headers: Record<string, string | string[]> = { ...securityHeaders(), 'Content-Type': found.type, 'Content-Length': String(found.size) }
-    if (fromQuery) headers['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`
     res.writeHead(200, headers)
     if (req.method === 'HEAD') return res.end()
     createReadStream(found.file).on('error', () => res.destroy()).pipe(res)
@@ -156,7 +193,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       else res.destroy()
     })
   })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
+  // The page offers [API_PROTOCOL, graft.token.<token>]; the server answers with API_PROTOCOL only, so the token is never echoed.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (offered) => (offered.has(API_PROTOCOL) ? API_PROTOCOL : false) })
   const clients = new Set<WebSocket>()
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -167,7 +205,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(403, 'Forbidden')
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
     if (url.pathname !== API_PATH) return refuse(404, 'Not Found')
-    if (!tokenOk(requestToken(req, url).token)) return refuse(401, 'Unauthorized')
+    if (!tokenOk(protocolToken(req))) return refuse(401, 'Unauthorized')
     // Browsers always send Origin on a WebSocket handshake; a page from anywhere else is refused.
     const origin = req.headers.origin
     if (origin !== undefined && !allowedOrigins().includes(origin)) return refuse(403, 'Forbidden')
@@ -214,13 +252,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     })
   })
   port = (server.address() as AddressInfo).port
-  const url = `http://${host}:${port}/?token=${token}`
-  if (opts.open) openBrowser(url, env)
+  const url = `http://${host}:${port}/#token=${token}`
+  const launchUrl = `http://${host}:${port}/#launch=${launchCodeHex}`
+  launchExpires = Date.now() + (opts.launchCodeTtlMs ?? LAUNCH_CODE_TTL_MS)
+  if (opts.open) openBrowser(launchUrl, env)
+  else launchCode = null
 
   let closed: Promise<void> | null = null
   return {
     url,
     token,
+    launchUrl,
     port,
     close() {
       closed ??= (async () => {
@@ -236,13 +278,4 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return closed
     },
   }
-}
-
-function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return null
 }

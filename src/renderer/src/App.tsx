@@ -15,6 +15,8 @@ import { CompareScreen } from './features/compare/CompareScreen'
 import { useWorkbenchNav } from './features/flow/use-workbench-nav'
 import { useNavShortcuts } from './lib/use-nav-shortcuts'
 import { ShortcutsHelp } from './components/ShortcutsHelp'
+import { SessionEnded } from './components/SessionEnded'
+import { useKnownHubStatus } from './features/hub/hub-status'
 
 type Screen = 'library' | 'jobs' | 'hub' | 'inspect' | 'tokens' | 'merge' | 'compare'
 
@@ -24,6 +26,8 @@ export function App() {
   const [infoError, setInfoError] = useState<ErrorInfo | null>(null)
   const [conn, setConn] = useState<ConnectionStatus>(() => getTransport().ws?.status() ?? 'open')
   const { jobs } = useJobs()
+  // The Offline label follows the Hub screen's switch once the Hub status is known.
+  const hubStatus = useKnownHubStatus()
   const running = jobs.filter((j) => j.state === 'running' || j.state === 'queued').length
   // Inspect, Tokens and Merge open each other prefilled; Ctrl/Cmd+1…9 (Alt+1…9 in a browser) or
   // "g" then a letter opens a screen; "?" shows the shortcuts.
@@ -35,7 +39,11 @@ export function App() {
 
   useEffect(() => {
     call('app.info', {}).then(setInfo, (e) => setInfoError(errorInfoOf(e)))
-    return getTransport().ws?.onStatus(setConn)
+    const ws = getTransport().ws
+    if (!ws) return
+    // The status may have changed between the first render and this effect.
+    setConn(ws.status())
+    return ws.onStatus(setConn)
   }, [])
 
   const nav = (id: Screen, label: string, badge?: number) => (
@@ -48,6 +56,8 @@ export function App() {
       ) : null}
     </button>
   )
+
+  if (conn === 'unauthorized') return <SessionEnded />
 
   return (
     <div className="app">
@@ -71,7 +81,7 @@ export function App() {
             <>
               <span>v{info.version}</span>
               <span>{info.mode === 'web' ? 'Web mode · 127.0.0.1' : 'Desktop'}</span>
-              {info.offline ? <span>Offline</span> : null}
+              {(hubStatus?.offline ?? info.offline) ? <span className="sidebar-offline">Offline</span> : null}
             </>
           ) : null}
         </div>

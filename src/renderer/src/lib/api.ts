@@ -1,6 +1,7 @@
 import type { ApiMethod, ApiMethods, WorkbenchApi } from '../../../shared/api'
 import type { ErrorInfo } from '../../../shared/errors'
 import { createWsApi, type WsApi } from './ws-api'
+import { redeemLaunchCode, takeWebCredential } from './web-token'
 
 /** Which transport carries the API: the Electron preload bridge, or web mode's WebSocket. */
 export interface Transport {
@@ -17,9 +18,14 @@ export function getTransport(): Transport {
   if (window.graft) {
     transport = { api: window.graft, ws: null }
   } else {
-    const token = new URLSearchParams(location.search).get('token') ?? ''
+    // The token never stays in the address bar; a new link pasted into this tab reloads it.
+    const credential = takeWebCredential(location, history, sessionStorage)
+    window.addEventListener('hashchange', () => {
+      if (/^#(token|launch)=/.test(location.hash)) location.reload()
+    })
+    const getToken = async () => (!credential ? null : 'token' in credential ? credential.token : redeemLaunchCode(credential.launch, sessionStorage))
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-    const ws = createWsApi(`${scheme}//${location.host}/api?token=${encodeURIComponent(token)}`)
+    const ws = createWsApi(`${scheme}//${location.host}/api`, getToken)
     transport = { api: ws, ws }
   }
   return transport

@@ -1,6 +1,13 @@
 import type { ApiEvent, ApiMethod, ApiMethods, ApiReply, WorkbenchApi } from '../../../shared/api'
 
-export type ConnectionStatus = 'connecting' | 'open' | 'closed'
+/** 'unauthorized': Graft answers but refuses this tab's token (it was restarted, or the page was opened without its link). */
+export type ConnectionStatus = 'connecting' | 'open' | 'closed' | 'unauthorized'
+
+/** The subprotocol the API speaks, and the prefix of the one that carries the token (see src/main/web/serve.ts). */
+const API_PROTOCOL = 'graft'
+const TOKEN_PROTOCOL_PREFIX = 'graft.token.'
+/** Refused handshakes in a row, with the server up, before the tab concludes its token is stale. */
+const REFUSALS_BEFORE_UNAUTHORIZED = 2
 
 /** The WorkbenchApi over web mode's WebSocket, plus its connection state. */
 export interface WsApi extends WorkbenchApi {
@@ -14,9 +21,12 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000]
 /**
  * Web mode's transport: {id, method, params} out, {id, reply} back, {event} pushed. Requests made
  * while disconnected wait for the connection; requests in flight when it drops are answered with
- * an error (the app side may or may not have run them). It reconnects with backoff.
+ * an error (the app side may or may not have run them). It reconnects with backoff. The token
+ * (from `getToken`, asked once) travels as a WebSocket subprotocol, never in the URL. When the
+ * handshake fails while the page's own server still answers HTTP, the token is stale: the status
+ * becomes 'unauthorized' and it stops retrying.
  */
-export function createWsApi(url: string): WsApi {
+export function createWsApi(url: string, getToken: () => Promise<string | null>, serverAnswers: () => Promise<boolean> = pageServerAnswers): WsApi {
   let ws: WebSocket | null = null
   let status: ConnectionStatus = 'connecting'
   let nextId = 1
@@ -31,12 +41,20 @@ export function createWsApi(url: string): WsApi {
     for (const l of statusListeners) l(s)
   }
 
-  const connect = () => {
+  let tokenPromise: Promise<string | null> | null = null
+  let refusals = 0
+  const connect = async () => {
     setStatus('connecting')
-    const sock = new WebSocket(url)
+    tokenPromise ??= getToken()
+    const token = await tokenPromise
+    if (!token) return setStatus('unauthorized')
+    const sock = new WebSocket(url, [API_PROTOCOL, TOKEN_PROTOCOL_PREFIX + token])
+    let opened = false
     ws = sock
     sock.onopen = () => {
+      opened = true
       attempt = 0
+      refusals = 0
       setStatus('open')
       for (const p of pending.values()) {
         if (!p.sent) {
@@ -60,7 +78,7 @@ export function createWsApi(url: string): WsApi {
         p?.resolve(msg.reply)
       }
     }
-    sock.onclose = () => {
+    sock.onclose = async () => {
       if (ws !== sock) return
       ws = null
       for (const [id, p] of pending) {
@@ -68,11 +86,14 @@ export function createWsApi(url: string): WsApi {
         pending.delete(id)
         p.resolve({ ok: false, error: { code: 'INTERNAL', message: 'Lost the connection to Graft while waiting for an answer.', hint: 'Check that Graft is still running, then try again.' } })
       }
+      if (!opened && (await serverAnswers())) {
+        if (++refusals >= REFUSALS_BEFORE_UNAUTHORIZED) return setStatus('unauthorized')
+      } else refusals = 0
       setStatus('closed')
-      setTimeout(connect, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)])
+      setTimeout(() => void connect(), RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)])
     }
   }
-  connect()
+  void connect()
 
   return {
     invoke<M extends ApiMethod>(method: M, params: ApiMethods[M]['params']): Promise<ApiReply<M>> {
@@ -93,5 +114,14 @@ export function createWsApi(url: string): WsApi {
       statusListeners.add(listener)
       return () => statusListeners.delete(listener)
     },
+  }
+}
+
+/** Whether the server that served this page still answers plain HTTP (its static files need no token). */
+async function pageServerAnswers(): Promise<boolean> {
+  try {
+    return (await fetch('/', { method: 'HEAD', cache: 'no-store' })).ok
+  } catch {
+    return false
   }
 }

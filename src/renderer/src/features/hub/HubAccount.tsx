@@ -18,7 +18,7 @@ export async function setOffline(offline: boolean): Promise<void> {
 
 /** Sign in with a token (never shown again, never logged), sign out, and the offline switch. */
 export function HubAccount({ mode }: { mode: 'electron' | 'web' | null }) {
-  const { status, error: statusError, refresh } = useHubStatus()
+  const { status, error: statusError, loading, check } = useHubStatus()
   const [token, setToken] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ErrorInfo | null>(null)
@@ -135,15 +135,34 @@ export function HubAccount({ mode }: { mode: 'electron' | 'web' | null }) {
           <p className="subtle hub-note">
             Hub <span className="mono">{s.endpoint}</span> · cache <span className="mono">{s.cacheDir}</span>
             {' · '}
-            <button type="button" className="link" onClick={() => void refresh()}>
-              Check again
+            <button type="button" className="link" disabled={loading} onClick={() => void check()}>
+              {loading ? 'Checking…' : 'Check again'}
             </button>
           </p>
+          {s.reachable ? <Reachability r={s.reachable} offline={s.offline} /> : null}
         </>
       ) : !statusError ? (
         <p className="subtle">Checking…</p>
       ) : null}
       {error ? <HubErrorNote error={error} /> : null}
     </section>
+  )
+}
+
+/** The visible answer of "Check again": reachable or not, and when. */
+function Reachability({ r, offline }: { r: NonNullable<HubStatus['reachable']>; offline: boolean }) {
+  const at = new Date(r.checkedAt).toLocaleTimeString()
+  return (
+    <p className={r.ok ? 'hub-reach ok' : 'hub-reach bad'} role="status" aria-live="polite">
+      {r.ok ? (
+        <>✓ The Hub answered · checked at {at}</>
+      ) : offline ? (
+        <>Offline: Graft did not contact the Hub · checked at {at}</>
+      ) : (
+        <>
+          ✗ The Hub is not reachable: {(r.error?.message ?? 'no answer').replace(/\.$/, '')} · checked at {at}
+        </>
+      )}
+    </p>
   )
 }

@@ -23,20 +23,32 @@ export function HubModelPage(props: { repo: string; jobs: JobInfo[]; downloadJob
   const [starting, setStarting] = useState(false)
   const headingRef = useRef<HTMLHeadingElement>(null)
 
+  /** The requestId of the hub.info in flight, so Cancel (or leaving the page) stops it. */
+  const loading = useRef<string | null>(null)
+  const cancelLoad = () => {
+    const requestId = loading.current
+    loading.current = null
+    if (requestId) void call('hub.cancel', { requestId }).catch(() => {})
+  }
   const load = () => {
     let live = true
+    const requestId = `info-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`
+    loading.current = requestId
     setError(null)
     setDetails(null)
-    call('hub.info', { repo }).then(
+    call('hub.info', { repo, requestId }).then(
       (d) => {
         if (!live) return
         setDetails(d)
         setSelected(new Set(d.files.filter(selectedByDefault).map((f) => f.path)))
       },
       (e) => live && setError(errorInfoOf(e)),
-    )
+    ).finally(() => {
+      if (loading.current === requestId) loading.current = null
+    })
     return () => {
       live = false
+      cancelLoad()
     }
   }
   useEffect(load, [repo])
@@ -106,7 +118,14 @@ export function HubModelPage(props: { repo: string; jobs: JobInfo[]; downloadJob
           </p>
         </>
       ) : null}
-      {!d && !error ? <p className="subtle">Reading the model page…</p> : null}
+      {!d && !error ? (
+        <p className="subtle">
+          Reading the model page…{' '}
+          <button type="button" className="btn small" onClick={cancelLoad}>
+            Cancel
+          </button>
+        </p>
+      ) : null}
       {d ? (
         <>
           <dl className="facts">

@@ -1,9 +1,10 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import type { HubModelSummary, HubSearchParams } from '../../../../shared/api'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { call, errorInfoOf } from '../../lib/api'
 import { formatCount } from '../../lib/format'
 import { HubErrorNote } from './hub-error'
+import { useKnownHubStatus } from './hub-status'
 
 export type SortKey = NonNullable<HubSearchParams['sort']>
 
@@ -36,19 +37,41 @@ export function HubSearch({ state, onState, onOpen, onGoOnline }: { state: Searc
   const [sort, setSort] = useState<SortKey>('downloads')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ErrorInfo | null>(null)
+  const [cancelled, setCancelled] = useState(false)
+  /** The requestId of the search in flight, so Cancel can stop it (hub.cancel). */
+  const inFlight = useRef<string | null>(null)
+  const offline = useKnownHubStatus()?.offline ?? false
+
+  // A network error that advised going offline is stale once Graft is offline.
+  useEffect(() => {
+    if (offline) setError((e) => (e && (e.code === 'HUB' || e.code === 'CANCELLED') ? null : e))
+  }, [offline])
 
   const run = async (query: HubSearchParams, more: boolean) => {
+    const requestId = `search-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`
+    inFlight.current = requestId
     setBusy(true)
     setError(null)
+    setCancelled(false)
     try {
-      const r = await call('hub.search', more ? { ...query, cursor: state.nextCursor ?? undefined } : query)
+      const r = await call('hub.search', { ...(more ? { ...query, cursor: state.nextCursor ?? undefined } : query), requestId })
       onState({ query, models: more ? [...state.models, ...r.models] : r.models, nextCursor: r.nextCursor })
     } catch (e) {
-      setError(errorInfoOf(e))
-      if (!more) onState({ query, models: [], nextCursor: null })
+      const info = errorInfoOf(e)
+      if (info.code === 'CANCELLED' && inFlight.current === null) setCancelled(true)
+      else setError(info)
+      // A failed search has no results to speak of ("No models match" would be wrong).
+      if (!more) onState({ query: null, models: [], nextCursor: null })
     } finally {
+      if (inFlight.current === requestId) inFlight.current = null
       setBusy(false)
     }
+  }
+
+  const cancel = () => {
+    const requestId = inFlight.current
+    inFlight.current = null
+    if (requestId) void call('hub.cancel', { requestId }).catch(() => {})
   }
 
   const submit = (e: FormEvent) => {
@@ -104,9 +127,15 @@ export function HubSearch({ state, onState, onOpen, onGoOnline }: { state: Searc
         <button type="submit" className="btn primary" disabled={busy}>
           {busy && !state.models.length ? 'Searching…' : 'Search'}
         </button>
+        {busy ? (
+          <button type="button" className="btn" onClick={cancel}>
+            Cancel
+          </button>
+        ) : null}
       </form>
       {error ? <HubErrorNote error={error} onGoOnline={onGoOnline} /> : null}
-      {state.query && !error && state.models.length === 0 && !busy ? <p className="empty">No models match.</p> : null}
+      {cancelled ? <p className="subtle" role="status">Search cancelled.</p> : null}
+      {state.query && !error && !cancelled && state.models.length === 0 && !busy ? <p className="empty">No models match.</p> : null}
       {state.models.length > 0 ? (
         <>
           <div className="table-wrap">

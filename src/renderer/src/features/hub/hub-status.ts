@@ -27,12 +27,12 @@ export function setHubStatus(status: HubStatus): void {
   set({ status, error: null })
 }
 
-/** Asks the app for the status again (whoami runs only when online and a token is set). */
-export function refreshHubStatus(): Promise<void> {
+/** Asks the app for the status again (whoami runs only when online and a token is set); with check, also whether the Hub answers. */
+export function refreshHubStatus(opts: { check?: boolean } = {}): Promise<void> {
   inFlight ??= (async () => {
     set({ loading: true })
     try {
-      set({ status: await call('hub.status', {}), error: null })
+      set({ status: await call('hub.status', opts.check ? { check: true } : {}), error: null })
     } catch (e) {
       set({ error: errorInfoOf(e) })
     } finally {
@@ -43,16 +43,20 @@ export function refreshHubStatus(): Promise<void> {
   return inFlight
 }
 
-export function useHubStatus(): State & { refresh: () => Promise<void> } {
-  const snap = useSyncExternalStore(
-    (l) => {
-      listeners.add(l)
-      return () => listeners.delete(l)
-    },
-    () => state,
-  )
+function subscribe(l: () => void): () => void {
+  listeners.add(l)
+  return () => listeners.delete(l)
+}
+
+/** The Hub status as far as the UI knows it, without asking the app (the sidebar's Offline label). */
+export function useKnownHubStatus(): HubStatus | null {
+  return useSyncExternalStore(subscribe, () => state).status
+}
+
+export function useHubStatus(): State & { refresh: () => Promise<void>; check: () => Promise<void> } {
+  const snap = useSyncExternalStore(subscribe, () => state)
   useEffect(() => {
     if (!state.status && !inFlight) void refreshHubStatus()
   }, [])
-  return { ...snap, refresh: refreshHubStatus }
+  return { ...snap, refresh: () => refreshHubStatus(), check: () => refreshHubStatus({ check: true }) }
 }
