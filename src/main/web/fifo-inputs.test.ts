@@ -60,7 +60,7 @@ beforeAll(async () => {
   jobs = new JobManager(inProcessRunner())
   server = await startWebServer({ rendererDir: renderer, jobs, demoDir: join(root, 'demo'), configDir: join(root, 'config'), env: { HF_HUB_CACHE: join(root, 'hub') } })
   ws = await new Promise<WebSocket>((resolve, reject) => {
-    const s = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`)
+    const s = new WebSocket(`ws://127.0.0.1:${server.port}/api`, ['graft', `graft.token.${server.token}`])
     s.once('open', () => resolve(s))
     s.once('error', reject)
   })
