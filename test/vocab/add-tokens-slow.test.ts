@@ -123,7 +123,8 @@ describe('tokens add on a tokenizer-only folder (no config.json, no weights)', (
     expect(res.plan.decisions.find((d) => d.code === 'TOKENIZER_ONLY')?.message).toContain('no embedding or head is resized')
     expect(res.plan.decisions.find((d) => d.code === 'TOKENIZER_ONLY')?.message).toContain('at least 32001 rows')
     await executePlan({ plan: res.plan, runner: inProcessRunner() })
-    expect((await readdir(out)).sort()).toEqual(['tokenizer.json', 'tokenizer_config.json'])
+    // No weights file; graft_provenance.json marks every Graft output.
+    expect((await readdir(out)).sort()).toEqual(['graft_provenance.json', 'tokenizer.json', 'tokenizer_config.json'])
     const tok = Tokenizer.fromString(await readFile(join(out, 'tokenizer.json'), 'utf8'))
     expect(tok.tokenToId('<think>')).toBe(32000)
   })
