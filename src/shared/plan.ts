@@ -58,6 +58,8 @@ export interface PlanOutput {
   indexed: boolean
   totalBytes: number
   metadata: Record<string, string>
+  /** Stem of the weights files: "model" (model.safetensors, model-00001-of-00002.safetensors, model.safetensors.index.json), or the input's own, e.g. "diffusion_pytorch_model" for diffusers. Absent means "model". */
+  weightsPrefix?: string
 }
 
 export interface ShardLayout {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { planMerge } from '../../src/core/lora/plan-merge'
 import { executePlan } from '../../src/core/exec/execute-plan'
+import { runOperation } from '../../src/core/ops/run-operation'
 import { inProcessRunner } from '../../src/core/exec/in-process-runner'
 import { formatPlan } from '../../src/cli/format'
 import { GraftError } from '../../src/core/errors'
@@ -203,12 +204,48 @@ describe('key layouts: a SEQ_CLS head added to an unprefixed GPT-2', () => {
 })
 
 describe('non-transformers folders', () => {
-  it('a diffusers UNet folder is refused with a reason instead of being written as model.safetensors', async () => {
+  it('F7: a diffusers UNet keeps its weights file name (diffusers loads diffusion_pytorch_model.safetensors by name), merged correctly', async () => {
     const dir = await tempDir()
-    const base = await writeModel(join(dir, 'unet'), { 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight': t('F32', [H, H], 1) }, { _class_name: 'UNet2DConditionModel', _diffusers_version: '0.30.0' }, { file: 'diffusion_pytorch_model.safetensors' })
-    const ad = await writeAdapter(join(dir, 'ad'), qLora('base_model.model.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'), {})
-    const e = await refusal(planMerge({ base, adapters: [{ dir: ad }], out: join(dir, 'out') }))
-    expect(e.code).toBe('UNSUPPORTED_MODEL')
-    expect(e.message).toMatch(/diffusers folder .*UNet2DConditionModel.*diffusion_pytorch_model\.safetensors/)
+    const name = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight'
+    const W = t('F32', [H, H], 1)
+    const base = await writeModel(join(dir, 'unet'), { [name]: W }, { _class_name: 'UNet2DConditionModel', _diffusers_version: '0.30.0' }, { file: 'diffusion_pytorch_model.safetensors' })
+    const lora = qLora('base_model.model.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q')
+    const ad = await writeAdapter(join(dir, 'ad'), lora, { target_modules: ['to_q'] })
+    const plan = await planMerge({ base, adapters: [{ dir: ad }], out: join(dir, 'out') })
+    expect(plan.output.shards.map((s) => s.file)).toEqual(['diffusion_pytorch_model.safetensors'])
+    expect(plan.decisions.map((d) => d.code)).toContain('WEIGHTS_NAME_KEPT')
+    // runOperation: executed and verified (the check reads the output by its own file name) before the rename.
+    await runOperation({ plan, runner: inProcessRunner() })
+    const { readdir } = await import('node:fs/promises')
+    const files = await readdir(plan.output.dir)
+    expect(files).toContain('diffusion_pytorch_model.safetensors')
+    expect(files).not.toContain('model.safetensors')
+    // W + (alpha / r) · B · A, in f32
+    const [A, B] = Object.values(lora)
+    const s = 4 / R
+    const want = W.values.map((w, i) => {
+      const row = Math.floor(i / H)
+      const col = i % H
+      let d = 0
+      for (let k = 0; k < R; k++) d += B.values[row * R + k] * A.values[k * H + col]
+      return w + s * d
+    })
+    const got = (await readModel(plan.output.dir)).get(name)!.values
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5)
+  })
+
+  it('F7: a sharded diffusers folder writes diffusion_pytorch_model-0000N-of-0000M shards and its own index name', async () => {
+    const dir = await tempDir()
+    const base = await writeModel(join(dir, 'unet'), { 'a.weight': t('F32', [H, H], 1), 'b.weight': t('F32', [H, H], 2) }, { _class_name: 'UNet2DConditionModel' }, { file: 'diffusion_pytorch_model.safetensors' })
+    const ad = await writeAdapter(join(dir, 'ad'), qLora('base_model.model.a'), { target_modules: ['a'] })
+    const plan = await planMerge({ base, adapters: [{ dir: ad }], out: join(dir, 'out'), maxShardBytes: H * H * 4 })
+    expect(plan.output.shards.map((s) => s.file)).toEqual(['diffusion_pytorch_model-00001-of-00002.safetensors', 'diffusion_pytorch_model-00002-of-00002.safetensors'])
+    await executePlan({ plan, runner: inProcessRunner() })
+    const { readdir } = await import('node:fs/promises')
+    expect((await readdir(plan.output.dir)).filter((f) => f.includes('safetensors')).sort()).toEqual([
+      'diffusion_pytorch_model-00001-of-00002.safetensors',
+      'diffusion_pytorch_model-00002-of-00002.safetensors',
+      'diffusion_pytorch_model.safetensors.index.json',
+    ])
   })
 })

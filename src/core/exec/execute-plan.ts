@@ -202,7 +202,7 @@ async function writeOutput(opts: ExecuteOptions, outDir: string, beforeReplace: 
     const layout = layoutShards({
       tensors: plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, group: t.shard })),
       metadata: plan.output.metadata,
-      prefix: 'model',
+      prefix: plan.output.weightsPrefix ?? 'model',
     })
     // A tokenizer-only plan (no tensors, no shards planned) writes no weights file.
     if (plan.tensors.length === 0 && plan.output.shards.length === 0) layout.shards.length = layout.headers.length = 0
@@ -267,7 +267,7 @@ async function writeOutput(opts: ExecuteOptions, outDir: string, beforeReplace: 
     phase = 'finalizing'
     emit()
     for (const s of layout.shards) await fsyncFile(join(tmp, s.file))
-    if (layout.indexed) await writeFile(join(tmp, 'model.safetensors.index.json'), buildIndexJson(layout))
+    if (layout.indexed) await writeFile(join(tmp, `${plan.output.weightsPrefix ?? 'model'}.safetensors.index.json`), buildIndexJson(layout))
     for (const f of plan.files) {
       const dest = join(tmp, f.path)
       await mkdir(dirname(dest), { recursive: true })

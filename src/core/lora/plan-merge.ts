@@ -6,6 +6,7 @@ import { GraftError } from '../errors'
 import { readModelInfo, type JsonObject, type ModelInfo } from '../model/read-model-info'
 import { finishPlan, type TensorDraft } from '../plan/finish-plan'
 import { copyModelFiles } from '../plan/model-files'
+import { weightsPrefixOf } from '../safetensors/open-checkpoint'
 import { matchPattern, readAdapter, TOKENIZER_FILES, type Adapter } from './read-adapter'
 import { provenanceFiles } from '../plan/provenance'
 import { editJsonText } from '../json/edit-json-text'
@@ -367,11 +368,8 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
       hint: 'Merge into the unquantized original model instead; merging into quantized weights is lossy.',
     })
   const weightFiles = info.checkpoint.files.map((f) => basename(f))
-  if (typeof info.config._class_name === 'string' || weightFiles.some((f) => f.startsWith('diffusion_pytorch_model')))
-    throw new GraftError('UNSUPPORTED_MODEL', `${req.base} is a diffusers folder (${typeof info.config._class_name === 'string' ? `_class_name ${info.config._class_name}, ` : ''}weights ${weightFiles.join(', ')}), not a transformers model.`, {
-      file: req.base,
-      hint: 'Graft writes transformers layouts (model.safetensors), which diffusers would not find. Merge this LoRA with diffusers itself (load_lora_weights + fuse_lora, or PEFT merge_and_unload on the UNet) and save_pretrained.',
-    })
+  // diffusers folders (a UNet, say) load their weights by their own file name: the output keeps it.
+  const weightsPrefix = weightsPrefixOf(weightFiles)
   if (req.adapters.length === 0) throw new GraftError('BAD_REQUEST', 'No adapter was given.', { hint: 'Pass at least one --adapter DIR.' })
   for (const a of req.adapters)
     if (a.weight !== undefined && !Number.isFinite(a.weight)) throw new GraftError('BAD_REQUEST', `The weight of adapter ${a.dir} is ${a.weight}; it must be a finite number.`, { file: a.dir, hint: 'Give a weight such as 1 or 0.5 (DIR:WEIGHT on the command line).' })
@@ -549,7 +547,10 @@ export async function planMerge(req: MergeRequest): Promise<Plan> {
     files,
     decisions: ctx.decisions,
     warnings: ctx.warnings,
+    weightsPrefix,
   })
+  if (weightsPrefix !== 'model')
+    plan.decisions.push({ code: 'WEIGHTS_NAME_KEPT', message: `The weights keep their file name ${weightsPrefix}.safetensors${plan.output.indexed ? ' (with its index)' : ''}, which ${typeof info.config._class_name === 'string' ? `diffusers (${info.config._class_name})` : 'the library that wrote them'} loads by name.` })
   plan.adapters = ctx.adapterRows
   plan.files.push(...(await provenanceFiles({ plan, adapters: adapters.map((a) => ({ dir: a.dir, config: a.config.raw })), baseReadme: join(info.dir, 'README.md') })))
   return plan

@@ -34,11 +34,15 @@ export function finishPlan(opts: {
   decisions: PlanNote[]
   warnings: PlanNote[]
   threads?: number
+  /** Stem of the weights files (see PlanOutput.weightsPrefix); default "model". */
+  weightsPrefix?: string
 }): Plan {
+  const prefix = opts.weightsPrefix ?? 'model'
   const layout = layoutShards({
     tensors: opts.drafts.map((d) => ({ name: d.name, dtype: d.dtype, shape: d.shape, group: d.group })),
     maxShardBytes: opts.maxShardBytes,
     metadata: opts.metadata ?? { format: 'pt' },
+    prefix,
   })
   const byName = new Map(layout.tensors.map((t) => [t.name, t]))
   const tensors: TensorPlan[] = opts.drafts.map((d) => {
@@ -79,7 +83,7 @@ export function finishPlan(opts: {
     operation: opts.operation,
     title: opts.title,
     inputs: opts.inputs,
-    output: { dir: opts.outDir, dtype: opts.dtype, maxShardBytes: opts.maxShardBytes ?? 0, shards: layout.shards, indexed: layout.indexed, totalBytes: layout.totalBytes, metadata: opts.metadata ?? { format: 'pt' } },
+    output: { dir: opts.outDir, dtype: opts.dtype, maxShardBytes: opts.maxShardBytes ?? 0, shards: layout.shards, indexed: layout.indexed, totalBytes: layout.totalBytes, metadata: opts.metadata ?? { format: 'pt' }, ...(prefix !== 'model' ? { weightsPrefix: prefix } : {}) },
     tensors,
     stats: opts.stats,
     files: opts.files,

@@ -8,6 +8,15 @@ import { readSafetensorsHeader, type SafetensorsHeader } from './read-safetensor
 
 export const INDEX_FILE = 'model.safetensors.index.json'
 
+/** Weights-file stems other libraries load by name; an output keeps the input's so that library still finds its weights. */
+const KNOWN_WEIGHTS_PREFIXES = ['diffusion_pytorch_model']
+
+/** The stem an output's weights files should carry, from the input's weights files: "model" unless they use a known other name (diffusers). */
+export function weightsPrefixOf(files: string[]): string {
+  const names = files.map((f) => f.split(/[\\/]/).pop()!)
+  return KNOWN_WEIGHTS_PREFIXES.find((p) => names.length > 0 && names.every((n) => n === `${p}.safetensors` || n.startsWith(`${p}-`))) ?? 'model'
+}
+
 /** A folder's safetensors weights: one file, or shards listed by an index. */
 export interface Checkpoint {
   dir: string
