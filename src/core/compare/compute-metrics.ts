@@ -114,6 +114,7 @@ export async function computeMetrics(opts: ComputeMetricsOptions): Promise<Metri
     const step = Math.max(1, Math.ceil(batch.texts.length / PIPELINE_PARTS))
     for (let i = 0; i < batch.texts.length; i += step) parts.push([i, Math.min(batch.texts.length, i + step)])
     for (let t = 0; t < n; t++) {
+      if (opts.signal?.aborted) throw new CancelledError()
       const t0 = performance.now()
       const tok = loaded[t].tokenizer
       const encode = (k: number) => {
