@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads'
+import type { Encoding } from 'tokenizers'
 import { computeMetrics } from '../core/compare/compute-metrics'
 import { loadTokenizer, type LoadedTokenizer } from '../core/compare/load-tokenizer'
 import { renderChat } from '../core/compare/render-chat'
@@ -78,8 +79,9 @@ export function sharedFlagSignal(flag: Int32Array): AbortSignal {
 export async function text(p: CompareTextParams & { cancel?: Int32Array }): Promise<CompareTextResult> {
   const signal = p.cancel ? sharedFlagSignal(p.cancel) : undefined
   const tokenizers = await loadAll(p.tokenizers, signal)
-  const view = await tokenizeView({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, maxTokens: p.viewTokens, signal })
-  const metrics = await computeMetrics({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, signal })
+  const encodings: { encoding: Encoding; ms: number }[] = []
+  const view = await tokenizeView({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, maxTokens: p.viewTokens, signal, encodings })
+  const metrics = await computeMetrics({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, signal, encoded: encodings })
   return { view, metrics }
 }
 

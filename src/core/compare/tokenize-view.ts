@@ -1,3 +1,4 @@
+import type { Encoding } from 'tokenizers'
 import type { TokenizeViewEntry, TokenizeViewResult, ViewToken } from '../../shared/compare'
 import { CancelledError, GraftError } from '../errors'
 import { resolveTokenizer, type LoadedTokenizer, type TokenizerRef } from './load-tokenizer'
@@ -24,6 +25,8 @@ export interface TokenizeViewOptions {
   maxTokens?: number
   /** Checked before each tokenizer: a superseded request stops there. */
   signal?: AbortSignal
+  /** Receives each tokenizer's encoding and its encode time, so metrics on the same text need not encode again. */
+  encodings?: { encoding: Encoding; ms: number }[]
 }
 
 /** Tokenizes one text with each tokenizer and describes every token for the side-by-side view. */
@@ -42,13 +45,15 @@ export async function tokenizeView(opts: TokenizeViewOptions): Promise<TokenizeV
   for (const ref of opts.tokenizers) {
     if (opts.signal?.aborted) throw new CancelledError()
     const loaded = await resolveTokenizer(ref)
-    entries.push((await viewOne(loaded, text, cpTo16, addSpecialTokens, maxTokens)).entry)
+    const { entry, encoding } = await viewOne(loaded, text, cpTo16, addSpecialTokens, maxTokens)
+    entries.push(entry)
+    opts.encodings?.push({ encoding, ms: entry.timeMs })
   }
   return { characters: cpTo16.length - 1, length: text.length, addSpecialTokens, entries }
 }
 
 /** Encodes with one tokenizer and describes each token (also used by renderChat). */
-export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uint32Array, addSpecialTokens: boolean, maxTokens = MAX_VIEW_TOKENS): Promise<{ entry: TokenizeViewEntry; ids: number[] }> {
+export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uint32Array, addSpecialTokens: boolean, maxTokens = MAX_VIEW_TOKENS): Promise<{ entry: TokenizeViewEntry; ids: number[]; encoding: Encoding }> {
   const { meta, tokenizer } = loaded
   const table = pieceTable(loaded)
   const t0 = performance.now()
@@ -112,5 +117,5 @@ export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uin
     unknownCount,
     timeMs,
   }
-  return { entry, ids }
+  return { entry, ids, encoding: enc }
 }
