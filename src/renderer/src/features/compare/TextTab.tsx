@@ -47,7 +47,8 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
   const sentLength = useRef(0)
   /** This tab's session: a newer request of it cancels the older one in the worker. */
   const session = useRef(`text-${Math.random().toString(36).slice(2)}`)
-  const bytes = utf8Bytes(text)
+  const bytes = useMemo(() => utf8Bytes(text), [text])
+  const chars = useMemo(() => codePoints(text), [text])
   const large = text.length > LARGE_TEXT_CHARS
   const paths = chosen.map((c) => c.path)
   const key = JSON.stringify([paths, text, addSpecial])
@@ -151,7 +152,7 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
         <textarea id="compare-text" value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} />
         <div className="cmp-text-input-bar">
           <span className="subtle">
-            {formatInt(codePoints(text))} characters · {formatInt(bytes)} bytes
+            {formatInt(chars)} characters · {formatInt(bytes)} bytes
           </span>
           <label className="cmp-check">
             <input type="checkbox" checked={addSpecial} onChange={(e) => setAddSpecial(e.target.checked)} /> Add special tokens (BOS/EOS, as the post-processor would)
@@ -167,7 +168,7 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
       {ready && large ? (
         <div className="notice cmp-large-notice" role="note">
           <span>
-            Large text: token counts and metrics cover all {formatInt(codePoints(text))} characters; each column draws only its first {formatInt(LARGE_VIEW_TOKENS)} tokens. Typing waits for a pause before counting again.
+            Large text: token counts and metrics cover all {formatInt(chars)} characters; each column draws only its first {formatInt(LARGE_VIEW_TOKENS)} tokens. Typing waits for a pause before counting again.
             For files or more than 1 MB, use the Corpus tab.
           </span>
           {onOpenCorpus ? (
