@@ -81,10 +81,15 @@ test('a 200 KB paste in Compare (3 tokenizers): large-text mode at once, no long
     return ms
   }, text)
 
+  // A real paste (Ctrl+V from the clipboard), as a user does: fill() would take another path.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin })
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text)
   const box = page.getByRole('textbox', { name: 'Text to tokenize' })
+  await box.focus()
+  await box.press('ControlOrMeta+a')
   const t0 = await page.evaluate(() => performance.now())
   const wall0 = Date.now()
-  await box.fill(text)
+  await box.press('ControlOrMeta+v')
   // The mode changes at once, before any result: the notice says what is drawn and what is counted.
   const notice = page.locator('.cmp-large-notice')
   await expect.soft(notice).toBeVisible({ timeout: 5_000 })
