@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { MAX_COMPARE_TEXT_BYTES, type CompareTextResult } from '../../../../shared/compare'
 import type { ErrorInfo } from '../../../../shared/errors'
 import { ErrorNote } from '../../components/ErrorNote'
@@ -43,9 +43,6 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
   const [error, setError] = useState<ErrorInfo | null>(null)
   const [busy, setBusy] = useState(false)
   const seq = useRef(0)
-  const area = useRef<HTMLTextAreaElement>(null)
-  /** Where the caret goes after a large paste put in by hand (below). */
-  const caretAfter = useRef<number | null>(null)
   /** The length of the text last sent, to tell a paste from typing. */
   const sentLength = useRef(0)
   /** This tab's session: a newer request of it cancels the older one in the worker. */
@@ -90,25 +87,6 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
     return () => clearTimeout(timer)
     // `key` stands for paths, text and addSpecial; labels follow the paths.
   }, [key, ready])
-
-  // Chromium inserts a pasted text through its editing commands: 154k characters of mixed text took
-  // about 10 s of one uninterrupted task, against 0.1 s to set the same value. A large paste is
-  // therefore put in by hand (the browser's undo does not cover it).
-  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
-    const pasted = e.clipboardData.getData('text/plain')
-    if (pasted.length < LARGE_TEXT_CHARS) return
-    e.preventDefault()
-    const el = e.currentTarget
-    const start = el.selectionStart
-    caretAfter.current = start + pasted.length
-    setText(el.value.slice(0, start) + pasted + el.value.slice(el.selectionEnd))
-  }
-  useLayoutEffect(() => {
-    const el = area.current
-    if (caretAfter.current === null || !el) return
-    el.setSelectionRange(caretAfter.current, caretAfter.current)
-    caretAfter.current = null
-  }, [text])
 
   // The result on screen may be for the previous choice until the new one arrives: label it by its own paths.
   const labels = shown ? shown.paths.map((p, i) => chosen.find((c) => c.path === p)?.label ?? shown.labels[i]) : []
@@ -171,7 +149,7 @@ export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /
         <label htmlFor="compare-text" className="cmp-field-label">
           Text to tokenize
         </label>
-        <textarea id="compare-text" ref={area} value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} onPaste={onPaste} />
+        <textarea id="compare-text" value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} />
         <div className="cmp-text-input-bar">
           <span className="subtle">
             {formatInt(chars)} characters · {formatInt(bytes)} bytes
