@@ -8,11 +8,12 @@ const QWEN3 = join(ROOT, 'test', 'fixtures', 'tokenizers', 'qwen3')
 
 /**
  * The longest main-thread task allowed after the paste, on top of what a bare <textarea> costs for
- * the same value in the same page (measured first: on this shared 2-core VM laying out 154k
- * characters alone takes from a few hundred ms to seconds, and that is not Graft's). One second
- * of Graft's own work is the "no freeze longer than a second or two" of the finding.
+ * the same value in the same page (measured first, about 0.12 s here: laying out 154k characters
+ * is the browser's, not Graft's). On this shared 2-core VM the longest task measured 0.17–0.18 s
+ * with large-text mode and 0.7 s before it (a 12.9 MB reply parsed and 12,000 chips drawn at
+ * once); 0.4 s leaves twice the headroom for a loaded machine and still fails the old way.
  */
-const OWN_BLOCK_MS = 1000
+const OWN_BLOCK_MS = 400
 /** A keystroke afterwards paints within this (median of three): a slow frame, not a freeze. */
 const KEYSTROKE_MS = 250
 
