@@ -58,6 +58,8 @@ describe('compare service (worker threads, from source through tsx)', () => {
     expect(r.view.entries.map((e) => e.tokens.length)).toEqual([100, 100])
     expect(r.view.entries[1].count).toBe(await directCount(qwen3, long))
     expect(r.metrics.total.perTokenizer[1].tokens).toBe(r.view.entries[1].count)
+    // The wall time covers the view's encoding too, which the metrics now reuse.
+    expect(r.metrics.wallMs).toBeGreaterThanOrEqual(r.view.entries[0].timeMs + r.view.entries[1].timeMs)
     const ac = new AbortController()
     const superseded = service.text({ tokenizers: [mistral, qwen3], text: long }, ac.signal)
     ac.abort()
