@@ -283,6 +283,17 @@ export interface CompareTextParams {
   text: string
   /** Let the post-processor add BOS/EOS; default false. */
   addSpecialTokens?: boolean
+  /**
+   * List at most this many tokens per tokenizer (the counts and metrics still cover the whole
+   * text); default and most: MAX_VIEW_TOKENS of core/compare/tokenize-view.ts. A large text asks for
+   * only the tokens it will draw, so the reply stays small.
+   */
+  viewTokens?: number
+  /**
+   * A screen's own key: a newer compare.text with the same session cancels this one if it is still
+   * queued or running (typing in a long text starts many; only the last is wanted).
+   */
+  session?: string
 }
 
 export interface CompareTextResult {

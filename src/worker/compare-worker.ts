@@ -1,10 +1,11 @@
 import type { MessagePort } from 'node:worker_threads'
+import type { Encoding } from 'tokenizers'
 import { computeMetrics } from '../core/compare/compute-metrics'
 import { loadTokenizer, type LoadedTokenizer } from '../core/compare/load-tokenizer'
 import { renderChat } from '../core/compare/render-chat'
 import { tokenizeView } from '../core/compare/tokenize-view'
 import { vocabDiff, vocabDiffCsv } from '../core/compare/vocab-diff'
-import { encodeWorkerError, toErrorInfo } from '../core/errors'
+import { CancelledError, encodeWorkerError, toErrorInfo } from '../core/errors'
 import { previewTokens } from '../core/vocab/preview-tokens'
 import { vocabTruthTable, type UntrainedRows } from '../core/vocab/vocab-truth-table'
 import { planOperation, type OperationRequest } from '../core/ops/operations'
@@ -32,7 +33,8 @@ import type {
  * the thread boundary as encoded ErrorInfo; cancelling a run terminates the thread (piscina).
  */
 export type CompareTask =
-  | ({ op: 'text' } & CompareTextParams)
+  /** `cancel` (an Int32Array of one over shared memory) is set to 1 by the service when the request is superseded. */
+  | ({ op: 'text'; cancel?: Int32Array } & CompareTextParams)
   /** `port` receives CompareProgress messages and is closed when the run ends. */
   | ({ op: 'corpus'; port?: MessagePort } & CompareCorpusParams)
   | ({ op: 'vocabDiff' } & CompareVocabDiffParams)
@@ -55,17 +57,34 @@ export interface CompareTaskResults {
   planOperation: Plan
 }
 
-async function loadAll(paths: string[]): Promise<LoadedTokenizer[]> {
+async function loadAll(paths: string[], signal?: AbortSignal): Promise<LoadedTokenizer[]> {
   const out: LoadedTokenizer[] = []
-  for (const path of paths) out.push(await loadTokenizer({ path }))
+  for (const path of paths) {
+    if (signal?.aborted) throw new CancelledError()
+    out.push(await loadTokenizer({ path }))
+  }
   return out
 }
 
-export async function text(p: CompareTextParams): Promise<CompareTextResult> {
-  const tokenizers = await loadAll(p.tokenizers)
-  const view = await tokenizeView({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens })
-  const metrics = await computeMetrics({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens })
-  return { view, metrics }
+/**
+ * An AbortSignal whose `aborted` reads the shared flag: the main thread cancels a running text
+ * request without terminating this thread (which would drop its loaded tokenizers).
+ */
+export function sharedFlagSignal(flag: Int32Array): AbortSignal {
+  const signal = new AbortController().signal
+  Object.defineProperty(signal, 'aborted', { get: () => Atomics.load(flag, 0) !== 0 })
+  return signal
+}
+
+export async function text(p: CompareTextParams & { cancel?: Int32Array }): Promise<CompareTextResult> {
+  const signal = p.cancel ? sharedFlagSignal(p.cancel) : undefined
+  const tokenizers = await loadAll(p.tokenizers, signal)
+  const t0 = performance.now()
+  const encodings: { encoding: Encoding; ms: number }[] = []
+  const view = await tokenizeView({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, maxTokens: p.viewTokens, signal, encodings })
+  const metrics = await computeMetrics({ tokenizers, text: p.text, addSpecialTokens: p.addSpecialTokens, signal, encoded: encodings })
+  // "Tokenized in": the view's encoding and the metrics together (the metrics alone no longer encode).
+  return { view, metrics: { ...metrics, wallMs: performance.now() - t0 } }
 }
 
 export async function corpus(p: CompareCorpusParams & { port?: MessagePort }): Promise<MetricsResult> {

@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Tokenizer } from 'tokenizers'
+import { Tokenizer, type Encoding } from 'tokenizers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeMetrics } from '../../src/core/compare/compute-metrics'
 import { loadTokenizer, type LoadedTokenizer } from '../../src/core/compare/load-tokenizer'
+import { tokenizeView } from '../../src/core/compare/tokenize-view'
 import { MAX_TXT_LINE_CHARS, READ_CHUNK_BYTES, readCorpusFile } from '../../src/core/compare/read-corpus'
 import { CancelledError, GraftError } from '../../src/core/errors'
 import { byteLevelBytes } from '../../src/core/tokenizer/byte-level'
@@ -66,6 +67,26 @@ describe('computeMetrics on a text', () => {
       expect(m.splitWordShare).toBeCloseTo(m.splitWords / words.length, 12)
       expect(m.timeMs).toBeGreaterThan(0)
     }
+  })
+
+  it('reuses the view’s encodings of the text: same counts, encode time included, no second encode', async () => {
+    const encodings: { encoding: Encoding; ms: number }[] = []
+    await tokenizeView({ tokenizers: NAMES.map((n) => tok[n]), text: TEXT, encodings })
+    expect(encodings).toHaveLength(NAMES.length)
+    const fresh = await computeMetrics({ tokenizers: NAMES.map((n) => tok[n]), text: TEXT })
+    const calls = { n: 0 }
+    const counting = NAMES.map((n) => ({ ...tok[n], tokenizer: new Proxy(tok[n].tokenizer, {
+        get: (t, k) => {
+          if (k === 'encodeBatch' || k === 'encode') calls.n++
+          const v = Reflect.get(t, k)
+          return typeof v === 'function' ? v.bind(t) : v
+        },
+      }) }))
+    const reused = await computeMetrics({ tokenizers: counting, text: TEXT, encoded: encodings })
+    expect(calls.n).toBe(0)
+    const strip = (m: typeof fresh) => m.total.perTokenizer.map(({ timeMs: _t, tokensPerSecond: _s, ...rest }) => rest)
+    expect(strip(reused)).toEqual(strip(fresh))
+    for (const [i, m] of reused.total.perTokenizer.entries()) expect(m.timeMs).toBeGreaterThanOrEqual(encodings[i].ms)
   })
 
   it('counts the CJK definition of words: 学习。 is three words', async () => {

@@ -131,6 +131,19 @@ describe('tokenizeView', () => {
     expect(r.entries[0].byteFallbackCount).toBe(4)
   })
 
+  it('lists only maxTokens tokens per tokenizer but counts them all; a set signal stops before encoding', async () => {
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(200)
+    const full = await tokenizeView({ tokenizers: [tok.qwen3, tok.llama3], text })
+    const r = await tokenizeView({ tokenizers: [tok.qwen3, tok.llama3], text, maxTokens: 50 })
+    expect(r.entries.map((e) => e.tokens.length)).toEqual([50, 50])
+    expect(r.entries.map((e) => e.count)).toEqual(full.entries.map((e) => e.count))
+    expect(r.entries.every((e) => e.truncated && e.count > 1000)).toBe(true)
+    expect(r.entries[0].tokens).toEqual(full.entries[0].tokens.slice(0, 50))
+    const ac = new AbortController()
+    ac.abort()
+    await expect(tokenizeView({ tokenizers: [tok.qwen3], text, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' })
+  })
+
   it('refuses a missing text', async () => {
     await expect(tokenizeView({ tokenizers: [tok.tiny], text: undefined as unknown as string })).rejects.toBeInstanceOf(GraftError)
   })

@@ -1,5 +1,6 @@
+import type { Encoding } from 'tokenizers'
 import type { TokenizeViewEntry, TokenizeViewResult, ViewToken } from '../../shared/compare'
-import { GraftError } from '../errors'
+import { CancelledError, GraftError } from '../errors'
 import { resolveTokenizer, type LoadedTokenizer, type TokenizerRef } from './load-tokenizer'
 import { PIECE_ADDED, PIECE_BYTE_FALLBACK, PIECE_PARTIAL, PIECE_SPECIAL, PIECE_UNKNOWN, pieceBytes, pieceTable } from './piece-table'
 import { bytesToEscapedText, codePointToUtf16Table, showWhitespace } from './text-units'
@@ -20,6 +21,12 @@ export interface TokenizeViewOptions {
   text: string
   /** Let the post-processor add BOS/EOS etc. Default false, like the metrics. */
   addSpecialTokens?: boolean
+  /** List at most this many tokens per tokenizer (1 to MAX_VIEW_TOKENS; default MAX_VIEW_TOKENS); counts cover all. */
+  maxTokens?: number
+  /** Checked before each tokenizer: a superseded request stops there. */
+  signal?: AbortSignal
+  /** Receives each tokenizer's encoding and its encode time, so metrics on the same text need not encode again. */
+  encodings?: { encoding: Encoding; ms: number }[]
 }
 
 /** Tokenizes one text with each tokenizer and describes every token for the side-by-side view. */
@@ -33,16 +40,20 @@ export async function tokenizeView(opts: TokenizeViewOptions): Promise<TokenizeV
   }
   const addSpecialTokens = opts.addSpecialTokens ?? false
   const cpTo16 = codePointToUtf16Table(text)
+  const maxTokens = Math.max(0, Math.min(MAX_VIEW_TOKENS, Math.floor(opts.maxTokens ?? MAX_VIEW_TOKENS)))
   const entries: TokenizeViewEntry[] = []
   for (const ref of opts.tokenizers) {
+    if (opts.signal?.aborted) throw new CancelledError()
     const loaded = await resolveTokenizer(ref)
-    entries.push((await viewOne(loaded, text, cpTo16, addSpecialTokens)).entry)
+    const { entry, encoding } = await viewOne(loaded, text, cpTo16, addSpecialTokens, maxTokens)
+    entries.push(entry)
+    opts.encodings?.push({ encoding, ms: entry.timeMs })
   }
   return { characters: cpTo16.length - 1, length: text.length, addSpecialTokens, entries }
 }
 
 /** Encodes with one tokenizer and describes each token (also used by renderChat). */
-export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uint32Array, addSpecialTokens: boolean): Promise<{ entry: TokenizeViewEntry; ids: number[] }> {
+export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uint32Array, addSpecialTokens: boolean, maxTokens = MAX_VIEW_TOKENS): Promise<{ entry: TokenizeViewEntry; ids: number[]; encoding: Encoding }> {
   const { meta, tokenizer } = loaded
   const table = pieceTable(loaded)
   const t0 = performance.now()
@@ -67,7 +78,7 @@ export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uin
     if (special) specialCount++
     if (byteFallback) byteFallbackCount++
     if (unknown) unknownCount++
-    if (i >= MAX_VIEW_TOKENS) continue
+    if (i >= maxTokens) continue
     const token = names[i] ?? table.tokens[id] ?? ''
     const added = (f & PIECE_ADDED) !== 0
     const bytes = pieceBytes(meta, token, added)
@@ -99,12 +110,12 @@ export async function viewOne(loaded: LoadedTokenizer, text: string, cpTo16: Uin
     path: meta.path,
     count: ids.length,
     tokens,
-    truncated: ids.length > MAX_VIEW_TOKENS,
+    truncated: ids.length > maxTokens,
     roundTrip,
     specialCount,
     byteFallbackCount,
     unknownCount,
     timeMs,
   }
-  return { entry, ids }
+  return { entry, ids, encoding: enc }
 }

@@ -14,11 +14,12 @@ import type { CompareService } from './compare-service'
 import { corpusJobProgress, tokenizerDisplayName } from './compare-jobs'
 
 /** A compare service that records its calls; corpus() plays back progress. */
-function fakeCompare(opts: { corpus?: (onProgress: (p: CompareProgress) => void, signal?: AbortSignal) => Promise<MetricsResult> } = {}) {
+function fakeCompare(opts: { text?: (signal?: AbortSignal) => Promise<never>; corpus?: (onProgress: (p: CompareProgress) => void, signal?: AbortSignal) => Promise<MetricsResult> } = {}) {
   const calls: [string, unknown][] = []
   const service: CompareService = {
-    async text(p) {
+    async text(p, signal) {
       calls.push(['text', p])
+      if (opts.text) return opts.text(signal)
       return { view: { characters: 0, length: 0, addSpecialTokens: false, entries: [] }, metrics: metricsResult() }
     },
     async corpus(p, o = {}) {
@@ -80,12 +81,13 @@ describe('compare API: schemas, handlers and the compare-corpus job', () => {
   let handlers: ApiHandlers
   let started: JobRequest[]
   let fake: ReturnType<typeof fakeCompare>
+  let ctx: ApiContext
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'graft-compare-api-'))
     started = []
     fake = fakeCompare()
-    const ctx: ApiContext = {
+    ctx = {
       mode: 'web',
       demoDir: join(root, 'demo'),
       settings: await createSettingsStore({ dir: join(root, 'config') }),
@@ -169,6 +171,26 @@ describe('compare API: schemas, handlers and the compare-corpus job', () => {
     expect(await dispatchRequest(handlers, 'jobs.start', { kind: 'compare-corpus', params: { tokenizers: ['/a', '/b'], corpus: '/c', textField: 'content' } })).toEqual({ ok: true, result: { id: 'job-1' } })
     expect(started).toEqual([{ kind: 'compare-corpus', params: { tokenizers: ['/a', '/b'], corpus: '/c', textField: 'content' } }])
     expect(fake.calls.map((c) => c[0])).toEqual(['text', 'text', 'vocabDiff', 'vocabCsv', 'chat'])
+  })
+
+  it('compare.text: a newer request of the same session cancels the one still running; other sessions go on', async () => {
+    const signals: (AbortSignal | undefined)[] = []
+    const { service } = fakeCompare({
+      text: (signal) => {
+        signals.push(signal)
+        return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new CancelledError())))
+      },
+    })
+    const h = createHandlers({ ...ctx, compare: service })
+    const params = (session: string) => ({ tokenizers: ['/a', '/b'], text: 'x', viewTokens: 500, session })
+    const first = dispatchRequest(h, 'compare.text', params('tab-1'))
+    const other = dispatchRequest(h, 'compare.text', params('tab-2'))
+    await Promise.resolve()
+    void dispatchRequest(h, 'compare.text', params('tab-1'))
+    expect(await first).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    expect(signals.map((s) => s?.aborted)).toEqual([true, false, false])
+    void other
+    expect((await dispatchRequest(handlers, 'compare.text', { tokenizers: ['/a', '/b'], text: 'x', viewTokens: 20_001 })).ok).toBe(false)
   })
 
   it('runs compare-corpus as a job: bytes/files progress, the MetricsResult as result, cancel', async () => {

@@ -10,9 +10,20 @@ export type CompareHandlers = { [M in CompareMethod]: (params: ApiMethods[M]['pa
  * starts no thread.
  */
 export function createCompareHandlers(service: () => CompareService): CompareHandlers {
+  /** The running compare.text of each session: a newer one of the same session cancels it. */
+  const running = new Map<string, AbortController>()
   return {
     async 'compare.text'(p) {
-      return service().text(p)
+      if (p.session === undefined) return service().text(p)
+      const key = p.session
+      running.get(key)?.abort()
+      const own = new AbortController()
+      running.set(key, own)
+      try {
+        return await service().text(p, own.signal)
+      } finally {
+        if (running.get(key) === own) running.delete(key)
+      }
     },
     async 'compare.vocabDiff'(p) {
       return service().vocabDiff(p)

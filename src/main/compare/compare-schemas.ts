@@ -6,6 +6,7 @@ import {
   MAX_COMPARE_TOKENIZERS,
   MIN_COMPARE_TOKENIZERS,
 } from '../../shared/compare'
+import { MAX_VIEW_TOKENS } from '../../core/compare/tokenize-view'
 
 /** Largest page of the only-in lists and the remap table (vocab-diff.ts MAX_LIST_LIMIT). */
 const MAX_LIST_LIMIT = 10_000
@@ -15,6 +16,8 @@ const MAX_SEARCH_CHARS = 200
 const MAX_ROLE_CHARS = 64
 const MAX_FIELD_CHARS = 128
 const MAX_LABEL_CHARS = 200
+/** A compare.text session key is an id the screen makes up, not text. */
+const MAX_SESSION_CHARS = 100
 
 const NO_CONTROL = /^[^\x00-\x1f\x7f]*$/
 
@@ -43,6 +46,8 @@ export function compareSchemas<P extends z.ZodType<string, unknown>>(path: P) {
         tokenizers,
         text: z.string().refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_COMPARE_TEXT_BYTES, `must be at most ${MAX_COMPARE_TEXT_BYTES / 1e6} MB (UTF-8); compare longer texts as a corpus`),
         addSpecialTokens: z.boolean().optional(),
+        viewTokens: z.number().int().min(0).max(MAX_VIEW_TOKENS).optional(),
+        session: z.string().min(1).max(MAX_SESSION_CHARS).regex(NO_CONTROL, 'must not contain control characters').optional(),
       }),
       'compare.vocabDiff': z.strictObject({
         a: path,

@@ -52,6 +52,21 @@ describe('compare service (worker threads, from source through tsx)', () => {
     expect(s.view.entries[0].tokens[0]).toMatchObject({ token: '<s>', special: true })
   })
 
+  it('text: viewTokens keeps the reply small; a cancelled request stops in the worker and the next one runs', async () => {
+    const long = `${TEXT} `.repeat(3000)
+    const r = await service.text({ tokenizers: [mistral, qwen3], text: long, viewTokens: 100 })
+    expect(r.view.entries.map((e) => e.tokens.length)).toEqual([100, 100])
+    expect(r.view.entries[1].count).toBe(await directCount(qwen3, long))
+    expect(r.metrics.total.perTokenizer[1].tokens).toBe(r.view.entries[1].count)
+    // The wall time covers the view's encoding too, which the metrics now reuse.
+    expect(r.metrics.wallMs).toBeGreaterThanOrEqual(r.view.entries[0].timeMs + r.view.entries[1].timeMs)
+    const ac = new AbortController()
+    const superseded = service.text({ tokenizers: [mistral, qwen3], text: long }, ac.signal)
+    ac.abort()
+    await expect(superseded).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect((await service.text({ tokenizers: [mistral, qwen3], text: 'Hi' })).view.entries[1].count).toBe(1)
+  })
+
   it('errors keep their code and file across the thread', async () => {
     const missing = join(root, 'missing')
     await expect(service.text({ tokenizers: [missing, mistral], text: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND', file: missing })

@@ -125,7 +125,19 @@ export function createCompareService(opts: CompareServiceOptions = {}): CompareS
   }
 
   return {
-    text: (p, signal) => run('interactive', { op: 'text', ...p }, signal),
+    async text(p, signal) {
+      // Cancelled through a shared flag the worker checks between tokenizers, not through piscina:
+      // aborting a running piscina task terminates the thread and its loaded tokenizers with it.
+      if (signal?.aborted) throw new CancelledError()
+      const cancel = new Int32Array(new SharedArrayBuffer(4))
+      const onAbort = () => Atomics.store(cancel, 0, 1)
+      signal?.addEventListener('abort', onAbort)
+      try {
+        return await run<CompareTextResult>('interactive', { op: 'text', ...p, cancel })
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
+    },
     async corpus(p, o = {}) {
       const { port1, port2 } = new MessageChannel()
       port1.on('message', (m: CompareProgress) => o.onProgress?.(m))

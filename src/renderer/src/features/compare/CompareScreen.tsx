@@ -112,7 +112,7 @@ export function CompareScreen({ request = null, jobs, active }: { /** Tokenizers
       </div>
       {/* Every panel stays mounted so switching tabs keeps its text, results and pages. */}
       <div role="tabpanel" id="compare-panel-text" aria-labelledby="compare-tab-text" hidden={tab !== 'text'}>
-        <TextTab chosen={chosen} />
+        <TextTab chosen={chosen} onOpenCorpus={() => setTab('corpus')} />
       </div>
       <div role="tabpanel" id="compare-panel-corpus" aria-labelledby="compare-tab-corpus" hidden={tab !== 'corpus'}>
         <CorpusTab chosen={chosen} jobs={jobs} />

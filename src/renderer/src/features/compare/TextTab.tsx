@@ -10,6 +10,21 @@ import { TokenStream } from './TokenStream'
 
 /** Wait after the last keystroke before tokenizing again. */
 const DEBOUNCE_MS = 450
+/**
+ * A text longer than this (UTF-16 units, about five pages) is "large": its tokens outnumber what a
+ * column can usefully draw, so the view switches at once to full-text counts and metrics with only
+ * the first LARGE_VIEW_TOKENS tokens listed, and says so.
+ */
+export const LARGE_TEXT_CHARS = 20_000
+/**
+ * Tokens per column asked for and drawn for a large text: five screens of a column. All 20,000
+ * made a 13 MB reply for 154k characters × 3 tokenizers, and parsing and drawing it froze the page.
+ */
+export const LARGE_VIEW_TOKENS = 1000
+/** Typing in a large text: each retokenization takes a second or more, so wait for a longer pause. */
+const LARGE_DEBOUNCE_MS = 1200
+/** A change this big at once (a paste, a cut) is sent without waiting for more keystrokes. */
+const JUMP_CHARS = 1000
 /** A request must fit the web-mode WebSocket message (1 MiB) with its JSON envelope. */
 const MAX_MESSAGE_BYTES = 1_040_000
 
@@ -21,14 +36,20 @@ interface Shown {
 }
 
 /** The same text tokenized side by side, with counts and metrics; retokenized as you type. */
-export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
+export function TextTab({ chosen, onOpenCorpus }: { chosen: ChosenTokenizer[]; /** Switches to the Corpus tab (the notice of a large text offers it). */ onOpenCorpus?: () => void }) {
   const [text, setText] = useState(DEMO_TEXT)
   const [addSpecial, setAddSpecial] = useState(false)
   const [shown, setShown] = useState<Shown | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const [busy, setBusy] = useState(false)
   const seq = useRef(0)
-  const bytes = utf8Bytes(text)
+  /** The length of the text last sent, to tell a paste from typing. */
+  const sentLength = useRef(0)
+  /** This tab's session: a newer request of it cancels the older one in the worker. */
+  const session = useRef(`text-${Math.random().toString(36).slice(2)}`)
+  const bytes = useMemo(() => utf8Bytes(text), [text])
+  const chars = useMemo(() => codePoints(text), [text])
+  const large = text.length > LARGE_TEXT_CHARS
   const paths = chosen.map((c) => c.path)
   const key = JSON.stringify([paths, text, addSpecial])
   const ready = chosen.length >= 2
@@ -41,10 +62,13 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
       return
     }
     const my = ++seq.current
+    const jump = Math.abs(text.length - sentLength.current) >= JUMP_CHARS
     const timer = setTimeout(
       () => {
         setBusy(true)
-        call('compare.text', { tokenizers: paths, text, addSpecialTokens: addSpecial }).then(
+        sentLength.current = text.length
+        const params = { tokenizers: paths, text, addSpecialTokens: addSpecial, session: session.current, ...(large ? { viewTokens: LARGE_VIEW_TOKENS } : {}) }
+        call('compare.text', params).then(
           (data) => {
             if (my !== seq.current) return
             setShown({ text, paths, labels, data })
@@ -58,7 +82,7 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
           },
         )
       },
-      shown ? DEBOUNCE_MS : 0,
+      !shown || jump ? 0 : large ? LARGE_DEBOUNCE_MS : DEBOUNCE_MS,
     )
     return () => clearTimeout(timer)
     // `key` stands for paths, text and addSpecial; labels follow the paths.
@@ -128,7 +152,7 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
         <textarea id="compare-text" value={text} spellCheck={false} rows={6} onChange={(e) => setText(e.target.value)} />
         <div className="cmp-text-input-bar">
           <span className="subtle">
-            {formatInt([...text].length)} characters · {formatInt(bytes)} bytes
+            {formatInt(chars)} characters · {formatInt(bytes)} bytes
           </span>
           <label className="cmp-check">
             <input type="checkbox" checked={addSpecial} onChange={(e) => setAddSpecial(e.target.checked)} /> Add special tokens (BOS/EOS, as the post-processor would)
@@ -141,11 +165,40 @@ export function TextTab({ chosen }: { chosen: ChosenTokenizer[] }) {
           </span>
         </div>
       </div>
+      {ready && large ? (
+        <div className="notice cmp-large-notice" role="note">
+          <span>
+            Large text: token counts and metrics cover all {formatInt(chars)} characters; each column draws only its first {formatInt(LARGE_VIEW_TOKENS)} tokens. Typing waits for a pause before counting again.
+            For files or more than 1 MB, use the Corpus tab.
+          </span>
+          {onOpenCorpus ? (
+            <button type="button" className="link" onClick={onOpenCorpus}>
+              Open Corpus
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       {!ready ? <p className="empty">Choose at least two tokenizers above to see the text side by side.</p> : null}
       {error ? <ErrorNote error={error} /> : null}
       {results}
     </div>
   )
+}
+
+/** Code points, without building an array of a long text's characters on every keystroke. */
+function codePoints(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--
+        i++
+      }
+    }
+  }
+  return n
 }
 
 function Legend() {

@@ -1,4 +1,4 @@
-import { Fragment, useId, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
+import { Fragment, memo, useId, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { ViewToken } from '../../../../shared/compare'
 import { formatInt } from '../../lib/format'
 import { hex, tokenTitle, visible, visibleRuns } from './compare-lib'
@@ -43,8 +43,9 @@ function tokenClass(t: ViewToken, active: boolean, isNew: boolean): string {
  * Special tokens, byte pieces and unknown tokens are marked; each token's id, stored string and
  * bytes show on hover (tooltip) and, for the keyboard, for the active token (arrow keys) below.
  * Slices come from the UTF-16 offsets; byte pieces sharing one character are drawn as a cluster.
+ * Memoised: a parent's busy flag or keystroke must not redraw thousands of chips.
  */
-export function TokenStream({ text, tokens, label, count, newFrom }: { text: string; tokens: ViewToken[]; label: string; count: number; /** Ids from here on are new (the Tokens preview): drawn as new. */ newFrom?: number }) {
+export const TokenStream = memo(function TokenStream({ text, tokens, label, count, newFrom }: { text: string; tokens: ViewToken[]; label: string; count: number; /** Ids from here on are new (the Tokens preview): drawn as new. */ newFrom?: number }) {
   const uid = useId()
   const [showAll, setShowAll] = useState(false)
   const [active, setActive] = useState<number | null>(null)
@@ -153,4 +154,4 @@ export function TokenStream({ text, tokens, label, count, newFrom }: { text: str
       </p>
     </div>
   )
-}
+})
