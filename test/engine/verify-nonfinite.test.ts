@@ -137,4 +137,16 @@ describe('runOperation verifies every output before it is moved into place', () 
     const bf16 = await planOperation({ kind: 'convert', params: { base: b, out: join(dir, 'bf16'), dtype: 'BF16' } }, { runner })
     expect((await runOperation({ plan: bf16, runner })).verification.ok).toBe(true)
   })
+
+  it('a resize scans the rows it computes, not the old rows it copies as bytes: an Inf old row makes the new mean rows Inf → NONFINITE', async () => {
+    const dir = await tempDir()
+    const runner = inProcessRunner()
+    const b = await base(join(dir, 'base'), (ts) => (ts['model.embed_tokens.weight'].values[3 * H + 1] = Infinity))
+    const plan = await planOperation({ kind: 'resize', params: { base: b, out: join(dir, 'out'), newSize: V + 2, init: { kind: 'mean' } } }, { runner })
+    const err = await rejection(runOperation({ plan, runner }))
+    expect(err.code, err.message).toBe('NONFINITE')
+    // Only the 2 new rows are Graft's (the Inf old row is the base's own, copied as bytes and not scanned).
+    expect(err.message).toMatch(/model\.embed_tokens\.weight \(2 rows\)/)
+    expect(existsSync(join(dir, 'out'))).toBe(false)
+  })
 })

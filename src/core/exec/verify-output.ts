@@ -2,7 +2,7 @@ import { isFloatDtype } from '../../shared/dtypes'
 import type { OutputVerification } from '../../shared/api'
 import type { Plan, TensorPlan, TensorRef } from '../../shared/plan'
 import { readModelInfo, type ModelInfo } from '../model/read-model-info'
-import { CHUNK_F32_BYTES, runAll } from './execute-plan'
+import { CHUNK_F32_BYTES, copiedPrefixRows, runAll } from './execute-plan'
 import { rowGeometry } from './run-chunk'
 import type { RowScan } from './scan-rows'
 import { newControl, type TaskRunner, type WorkerTask } from './worker-task'
@@ -60,22 +60,23 @@ function vocabFacts(info: ModelInfo) {
  * Non-finite rows are split by origin: a row whose base row was already non-finite (NaN + Δ stays
  * NaN) is `inheritedNonFinite`, reported but not Graft's doing; any other row (a new row, a row of
  * an adapter's full tensor, or a finite base row made non-finite by the arithmetic) is `nonFinite`.
- * Tensors Graft only copies are not scanned.
+ * Tensors Graft only copies, and the old rows a resize copies as bytes, are not scanned.
  */
 export async function verifyOutput(opts: { plan: Plan; runner: TaskRunner; signal?: AbortSignal; dir?: string }): Promise<OutputVerification> {
   const signal = opts.signal ?? new AbortController().signal
   const info = await readModelInfo(opts.dir ?? opts.plan.output.dir)
   const mismatched: string[] = []
-  const scanned: { t: TensorPlan; ref: TensorRef; rows: number }[] = []
+  const scanned: { t: TensorPlan; ref: TensorRef; from: number; rows: number }[] = []
   for (const t of opts.plan.tensors) {
     const got = info.checkpoint.tensors.get(t.name)
     if (!got || got.dtype !== t.dtype || got.shape.join() !== t.shape.join()) {
       mismatched.push(t.name)
       continue
     }
-    if (computedByGraft(t) && isFloatDtype(t.dtype)) scanned.push({ t, ref: got, rows: rowGeometry(got.shape).rows })
+    // The leading rows a resize copies as bytes are the input's own rows: like a copied tensor, not scanned.
+    if (computedByGraft(t) && isFloatDtype(t.dtype)) scanned.push({ t, ref: got, from: copiedPrefixRows(t), rows: rowGeometry(got.shape).rows })
   }
-  const bad = await nonFiniteRows(scanned.map(({ ref, rows }) => ({ ref, start: 0, end: rows })), opts.runner, signal)
+  const bad = await nonFiniteRows(scanned.map(({ ref, from, rows }) => ({ ref, start: from, end: rows })), opts.runner, signal)
   // Where a base row was already non-finite, the output row inherits it.
   const fromBase = scanned
     .map((s, i) => ({ ...s, bad: bad[i] }))
