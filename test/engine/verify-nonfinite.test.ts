@@ -148,5 +148,9 @@ describe('runOperation verifies every output before it is moved into place', () 
     // Only the 2 new rows are Graft's (the Inf old row is the base's own, copied as bytes and not scanned).
     expect(err.message).toMatch(/model\.embed_tokens\.weight \(2 rows\)/)
     expect(existsSync(join(dir, 'out'))).toBe(false)
+    // With allowNonFinite the verification shows it: the 2 new rows are Graft's, and the copied Inf row was not scanned (no inherited entry).
+    const kept = await runOperation({ plan, runner, allowNonFinite: true })
+    expect(kept.verification.nonFinite).toEqual([{ tensor: 'model.embed_tokens.weight', rows: 2 }])
+    expect(kept.verification.inheritedNonFinite ?? []).toEqual([])
   })
 })
